@@ -1,0 +1,525 @@
+/*
+ * internal.h - kmm's shared types, the one global, and the prototypes the
+ * layers call across files.  Nothing here is visible outside libkmm.
+ *
+ * Layers, each calling only those below it:
+ *
+ *   malloc.c, new.c     C and C++ semantics
+ *   kmalloc.c           size -> slab cache | exact pages | vmalloc
+ *   slab.c  vmalloc.c   object caches; dedicated mappings
+ *   page_alloc.c        buddy allocator, per-thread page lists
+ *   zone.c              reservations, mem_map[], zone table, virt_to_page
+ *   os.c                every system call
+ *
+ * Beside them: thread.c (the per-thread pointer), stats.c (/proc formats),
+ * debug.c (KMM_DEBUG checks), printk.c (formatting without stdio).
+ *
+ * Lock order, outermost first: kmm.thread_lock, kmm.cache_lock,
+ * kmem_cache->lock (in cache index order), kmm.vmap_lock, kmm.zone_lock,
+ * zone->lock (in zone index order).  The fork handlers take them in this
+ * order.
+ */
+#ifndef KMM_INTERNAL_H
+#define KMM_INTERNAL_H
+
+#include "config.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define KMM_NO_KERNEL_NAMES
+#include "kmm.h"
+#include "list.h"
+
+#define KMM_EXPORT __attribute__((visibility("default")))
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#define __always_inline inline __attribute__((always_inline))
+#define __noinline __attribute__((noinline))
+#define __cold __attribute__((cold, noinline))
+#define __printf(a, b) __attribute__((format(printf, a, b)))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((uintptr_t)(a) - 1))
+#define ALIGN_DOWN(x, a) ((x) & ~((uintptr_t)(a) - 1))
+#define IS_POWER_OF_2(x) ((x) != 0 && ((x) & ((x) - 1)) == 0)
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+
+#define PAGE_SHIFT KMM_PAGE_SHIFT
+#define PAGE_SIZE KMM_PAGE_SIZE
+#define MAX_PAGE_ORDER KMM_MAX_PAGE_ORDER
+#define NR_PAGE_ORDERS KMM_NR_PAGE_ORDERS
+#define MAX_ORDER_NR_PAGES (1UL << MAX_PAGE_ORDER)
+#define CACHE_LINE 64
+
+/* ------------------------------------------------------------- checks */
+
+void kmm_bug(const char *file, int line, const char *cond)
+	__attribute__((noreturn, cold));
+
+#ifdef KMM_DEBUG_BUILD
+#define KMM_BUG_ON(cond)                                        \
+	do {                                                    \
+		if (unlikely(cond))                             \
+			kmm_bug(__FILE__, __LINE__, #cond);     \
+	} while (0)
+#else
+#define KMM_BUG_ON(cond) ((void)sizeof(!(cond)))
+#endif
+
+/* ------------------------------------------------------------ printk.c */
+
+int kmm_snprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
+void kmm_report(const char *fmt, ...) __printf(1, 2) __cold;
+void kmm_fatal(const char *fmt, ...) __printf(1, 2)
+	__attribute__((noreturn, cold));
+/* Writes a whole buffer to fd; 0 or -1 with errno. */
+int kmm_write_all(int fd, const char *buf, size_t len);
+
+/* ---------------------------------------------------------------- os.c */
+
+void *kmm_os_map(void *hint, size_t size, bool fixed_noreplace);
+int kmm_os_unmap(void *addr, size_t size);
+int kmm_os_release(void *addr, size_t size);	/* MADV_DONTNEED */
+void kmm_os_nohugepage(void *addr, size_t size);
+void kmm_os_hugepage(void *addr, size_t size);
+void *kmm_os_remap(void *old, size_t old_size, size_t new_size);
+ssize_t kmm_os_write(int fd, const void *buf, size_t len);
+int kmm_os_open_append(const char *path);
+void kmm_os_close(int fd);
+uint64_t kmm_os_random(void);
+pid_t kmm_os_gettid(void);
+void kmm_os_abort(void) __attribute__((noreturn));
+
+/* ------------------------------------------------------ struct kmm_page */
+
+/* Page flags (struct kmm_page.flags). */
+enum {
+	PG_buddy = 1u << 0,	   /* head of a free block on free_area[] */
+	PG_head = 1u << 1,	   /* head of an allocated block of order > 0 */
+	PG_tail = 1u << 2,	   /* other page of such a block */
+	PG_slab = 1u << 3,	   /* head of a slab */
+	PG_reserved = 1u << 4,	   /* zone header and mem_map itself */
+	PG_released = 1u << 5,	   /* given back with madvise: reads zero */
+	PG_some_released = 1u << 6, /* free block head: some page released */
+	PG_pcp = 1u << 7,	   /* on a per-thread page list */
+	PG_large = 1u << 8,	   /* head of a kmalloc page run */
+};
+
+struct kmm_cache;
+struct kmm_thread;
+
+/*
+ * struct kmm_page - one per page of a zone, in the zone's mem_map[].
+ * As in the kernel, the slab fields overlay the buddy fields: a page is
+ * either free (lru on free_area[]), a tail (compound_head), a slab head,
+ * or a page run handed out.  64 bytes at most; 48 today.
+ */
+struct kmm_page {
+	uint16_t flags;
+	uint8_t order;	  /* free block, compound block or slab */
+	uint8_t zone_type;
+	_Atomic int32_t refcount;
+	union {
+		/* Free block (PG_buddy) or per-thread list (PG_pcp). */
+		struct list_head lru;
+		/* PG_tail. */
+		struct kmm_page *compound_head;
+		/* PG_large: a kmalloc run of nr_pages pages. */
+		size_t nr_pages;
+		/* PG_slab. */
+		struct {
+			struct list_head slab_list; /* cache partial list */
+			struct kmm_cache *slab_cache;
+			/*
+			 * Free objects not in the owner's hands, with the
+			 * owner bit and their count: see slab.c.
+			 */
+			_Atomic uint64_t remote;
+			uint16_t objects;
+			uint16_t on_partial;
+		};
+	};
+};
+
+enum zone_type { ZONE_NORMAL, ZONE_DMA32, NR_ZONE_TYPES };
+
+/*
+ * A zone is one reservation, aligned to ZONE_SIZE, which starts with this
+ * header (one page) followed by mem_map[].  The zone table maps the
+ * address bits above ZONE_SHIFT to it.
+ */
+#define ZONE_SHIFT 30
+#define ZONE_SIZE (1UL << ZONE_SHIFT)
+#define ZONE_TABLE_BITS (47 - ZONE_SHIFT)
+#define KMM_MAX_ZONES 512
+
+struct kmm_zone {
+	pthread_mutex_t lock;
+	struct list_head free_area[NR_PAGE_ORDERS];
+	unsigned long nr_free[NR_PAGE_ORDERS];
+	unsigned long free_pages;   /* on free_area[] or not yet added */
+	unsigned long dirty_pages;  /* free and not released */
+	unsigned long released_pages;
+	unsigned long fresh_pfn;    /* max-order blocks from here: unused */
+	unsigned long nr_pages;	    /* pages spanned */
+	unsigned long first_pfn;    /* first page after mem_map */
+	unsigned long min_pages;    /* atomic reserve (min watermark) */
+	enum zone_type type;
+	int index;
+};
+
+#define ZONE_HDR_SIZE PAGE_SIZE
+
+static inline struct kmm_page *zone_mem_map(const struct kmm_zone *z)
+{
+	return (struct kmm_page *)((char *)z + ZONE_HDR_SIZE);
+}
+
+static inline uintptr_t zone_base(const struct kmm_zone *z)
+{
+	return (uintptr_t)z;
+}
+
+/* ------------------------------------------------------ per-thread state */
+
+#define KMM_MAX_CACHES 256
+#define PCP_ORDERS 4		/* orders 0..3 are kept per thread */
+
+struct kmm_cpu_slab {
+	void *freelist;		/* owner's free objects of the active slab */
+	struct kmm_page *page;	/* active slab, or NULL */
+};
+
+struct kmm_pcp {
+	struct kmm_page *head;	/* singly linked through lru.next */
+	unsigned int count;
+};
+
+struct kmm_thread {
+	struct kmm_cpu_slab slab[KMM_MAX_CACHES];
+	struct kmm_pcp pcp[PCP_ORDERS];
+	struct list_head node;	/* kmm.threads, under kmm.thread_lock */
+	pid_t tid;
+	unsigned int order;	/* order of the block this struct lives in */
+};
+
+extern __thread struct kmm_thread *kmm_current
+	__attribute__((tls_model("initial-exec")));
+
+/* The state of a thread whose own state has already been torn down. */
+extern struct kmm_thread kmm_dead_thread;
+
+struct kmm_thread *kmm_thread_slow(void);
+static __always_inline struct kmm_thread *kmm_this_thread(void)
+{
+	struct kmm_thread *t = kmm_current;
+
+	if (unlikely(!t))
+		t = kmm_thread_slow();
+	return t;
+}
+
+/* ------------------------------------------------------------- options */
+
+struct kmm_options {
+	size_t memory_limit;	   /* KMM_MEMORY_LIMIT, 0 = none */
+	size_t vmalloc_threshold;  /* KMM_VMALLOC_THRESHOLD */
+	size_t dirty_max;	   /* KMM_RETAIN: free pages kept mapped */
+	int stats;		   /* KMM_STATS */
+	const char *stats_file;	   /* KMM_STATS_FILE */
+	unsigned int debug;	   /* KMM_DEBUG flags */
+};
+
+/* -------------------------------------------------------------- global */
+
+struct kmm_global {
+	struct kmm_options opt;
+	_Atomic int init_state;	/* 0 none, 1 running, 2 done */
+	pid_t init_tid;
+
+	/* Zones: creation under zone_lock; zone_table read without locks. */
+	pthread_mutex_t zone_lock;
+	struct kmm_zone *zones[KMM_MAX_ZONES];
+	_Atomic int nr_zones;
+	uintptr_t dma32_next_hint;
+
+	/* Pages and vmalloc bytes handed out, for KMM_MEMORY_LIMIT. */
+	_Atomic size_t mem_used;
+
+	/* Caches: creation and destruction under cache_lock. */
+	pthread_mutex_t cache_lock;
+	struct kmm_cache *caches[KMM_MAX_CACHES];
+	int nr_caches;
+
+	/* Threads. */
+	pthread_mutex_t thread_lock;
+	struct list_head threads;
+	pthread_key_t thread_key;
+	/* Used by threads whose state is gone; under dead_lock. */
+	pthread_mutex_t dead_lock;
+
+	/* vmalloc registry: see vmalloc.c. */
+	pthread_mutex_t vmap_lock;
+};
+
+extern struct kmm_global kmm;
+extern _Atomic(struct kmm_zone *) kmm_zone_table[1UL << ZONE_TABLE_BITS];
+
+void kmm_init_slow(void);
+static __always_inline void kmm_init(void)
+{
+	if (unlikely(atomic_load_explicit(&kmm.init_state,
+					  memory_order_acquire) != 2))
+		kmm_init_slow();
+}
+
+/* -------------------------------------------------------------- zone.c */
+
+struct kmm_zone *kmm_zone_grow(enum zone_type type);
+void kmm_zone_init_options(void);
+
+/*
+ * virt_to_page without locks: the zone table gives the zone, the offset
+ * the page.  NULL for an address in no zone, which is never touched.
+ */
+static __always_inline struct kmm_zone *kmm_addr_zone(const void *addr)
+{
+	uintptr_t a = (uintptr_t)addr;
+
+	if (unlikely(a >> (ZONE_SHIFT + ZONE_TABLE_BITS)))
+		return NULL;
+	return atomic_load_explicit(&kmm_zone_table[a >> ZONE_SHIFT],
+				    memory_order_acquire);
+}
+
+static __always_inline struct kmm_page *__virt_to_page(const void *addr)
+{
+	struct kmm_zone *z = kmm_addr_zone(addr);
+	uintptr_t pfn;
+
+	if (unlikely(!z))
+		return NULL;
+	pfn = ((uintptr_t)addr - zone_base(z)) >> PAGE_SHIFT;
+	if (unlikely(pfn >= z->nr_pages))
+		return NULL;
+	return zone_mem_map(z) + pfn;
+}
+
+static inline struct kmm_zone *page_zone(const struct kmm_page *page)
+{
+	return (struct kmm_zone *)ALIGN_DOWN((uintptr_t)page, ZONE_SIZE);
+}
+
+static inline unsigned long page_to_pfn(const struct kmm_page *page)
+{
+	return (unsigned long)(page - zone_mem_map(page_zone(page)));
+}
+
+static inline void *__page_address(const struct kmm_page *page)
+{
+	return (void *)(zone_base(page_zone(page)) +
+			(page_to_pfn(page) << PAGE_SHIFT));
+}
+
+static inline struct kmm_page *compound_head(struct kmm_page *page)
+{
+	if (page->flags & PG_tail)
+		return page->compound_head;
+	return page;
+}
+
+/* --------------------------------------------------------- page_alloc.c */
+
+struct kmm_page *__kmm_alloc_pages(kmm_gfp_t gfp, unsigned int order);
+void __kmm_free_pages(struct kmm_page *page, unsigned int order);
+/* A run of nr pages (not a power of two): the tail of the block is freed. */
+struct kmm_page *kmm_alloc_run(kmm_gfp_t gfp, size_t nr, unsigned int align_order);
+void kmm_free_run(struct kmm_page *page, size_t nr);
+void kmm_pcp_drain(struct kmm_thread *t);
+void kmm_page_alloc_fork_prepare(void);
+void kmm_page_alloc_fork_parent(void);
+void kmm_page_alloc_fork_child(void);
+/* Releases free memory to the system; returns pages released. */
+size_t kmm_page_trim(size_t keep_pages);
+int kmm_buddy_check(void);	/* 0, or -1 after reporting a broken invariant */
+void kmm_buddy_counts(enum zone_type type, unsigned long nr[NR_PAGE_ORDERS]);
+struct kmm_page_stats {
+	size_t zones, spanned_pages, free_pages, released_pages, reserved_pages;
+};
+void kmm_page_stats(struct kmm_page_stats *st);
+bool kmm_mem_charge(size_t bytes);
+void kmm_mem_uncharge(size_t bytes);
+void kmm_prep_compound(struct kmm_page *page, unsigned int order);
+void kmm_clear_compound(struct kmm_page *page, unsigned int order);
+
+static inline unsigned int order_for_size(size_t size)
+{
+	if (size <= PAGE_SIZE)
+		return 0;
+	return (unsigned int)(64 - __builtin_clzl((size - 1) >> PAGE_SHIFT));
+}
+
+/* -------------------------------------------------------------- slab.c */
+
+struct kmm_cache {
+	/* Read on every allocation and free. */
+	unsigned int index;	/* in kmm.caches[] and kmm_thread.slab[] */
+	unsigned int size;	/* object stride */
+	unsigned int offset;	/* free pointer offset in an object */
+	unsigned int object_size; /* what the user asked for */
+	unsigned int order;	/* slab order */
+	unsigned int objects;	/* per slab */
+	unsigned int align;
+	kmm_slab_flags_t flags;
+	void (*ctor)(void *);
+
+	/* Partial and empty unowned slabs: under lock. */
+	pthread_mutex_t lock;
+	struct list_head partial;
+	unsigned long nr_partial;
+	unsigned long nr_empty;
+	unsigned long min_partial;
+
+	_Atomic long nr_slabs;
+	char name[48];
+};
+
+struct kmm_cache *kmm_cache_create_internal(const char *name,
+					    unsigned int size,
+					    unsigned int align,
+					    kmm_slab_flags_t flags,
+					    void (*ctor)(void *));
+void *__kmm_slab_alloc(struct kmm_cache *s, kmm_gfp_t gfp,
+		       struct kmm_cpu_slab *c);
+void __kmm_slab_free(struct kmm_cache *s, struct kmm_page *page, void *obj);
+void kmm_slab_flush_thread(struct kmm_thread *t);
+void kmm_slab_fork_prepare(void);
+void kmm_slab_fork_parent(void);
+void kmm_slab_fork_child(void);
+struct kmm_slab_stats {
+	unsigned long active_objs, num_objs, num_slabs;
+};
+void kmm_slab_stats(struct kmm_cache *s, struct kmm_slab_stats *st);
+void kmm_slab_double_free(struct kmm_cache *s, const void *obj,
+			  const char *fn) __attribute__((noreturn, cold));
+void kmm_invalid_free(const void *obj, const char *fn)
+	__attribute__((noreturn, cold));
+
+static __always_inline void *get_freepointer(const struct kmm_cache *s,
+					     void *object)
+{
+	return *(void **)((char *)object + s->offset);
+}
+
+static __always_inline void set_freepointer(const struct kmm_cache *s,
+					    void *object, void *fp)
+{
+	*(void **)((char *)object + s->offset) = fp;
+}
+
+/*
+ * The fast paths.  The active slab's free objects are the thread's own:
+ * allocation pops, a free into the active slab pushes, no lock, no atomic.
+ */
+static __always_inline void *kmm_slab_alloc(struct kmm_cache *s,
+					    kmm_gfp_t gfp)
+{
+	struct kmm_thread *t = kmm_this_thread();
+	struct kmm_cpu_slab *c = &t->slab[s->index];
+	void *object = c->freelist;
+
+	if (unlikely(!object || (gfp & KMM___GFP_DMA32)))
+		return __kmm_slab_alloc(s, gfp, c);
+	c->freelist = get_freepointer(s, object);
+	return object;
+}
+
+static __always_inline void kmm_slab_free(struct kmm_cache *s,
+					  struct kmm_page *page, void *object)
+{
+	struct kmm_thread *t = kmm_current;
+	struct kmm_cpu_slab *c;
+
+	if (likely(t)) {
+		c = &t->slab[s->index];
+		if (likely(c->page == page)) {
+			set_freepointer(s, object, c->freelist);
+			c->freelist = object;
+			return;
+		}
+	}
+	__kmm_slab_free(s, page, object);
+}
+
+/* ----------------------------------------------------------- kmalloc.c */
+
+#define KMALLOC_MIN_SIZE 16
+#define KMALLOC_SHIFT_MAX 15
+#define KMALLOC_MAX_CACHE_SIZE (1UL << KMALLOC_SHIFT_MAX) /* 32 KiB */
+#define KMALLOC_NR_CACHES 40
+
+extern struct kmm_cache *kmalloc_caches[KMALLOC_NR_CACHES];
+extern const uint8_t kmalloc_size_index[KMALLOC_MAX_CACHE_SIZE / 16 + 1];
+extern const unsigned int kmalloc_sizes[KMALLOC_NR_CACHES];
+
+void kmm_kmalloc_init(void);
+void *__kmm_kmalloc(size_t size, kmm_gfp_t gfp, size_t align);
+void __kmm_kfree(void *p, const char *fn);
+size_t __kmm_ksize(const void *p);
+void *__kmm_krealloc(void *p, size_t size, kmm_gfp_t gfp, const char *fn);
+size_t kmm_vmalloc_threshold(void);
+
+static __always_inline unsigned int kmalloc_index(size_t size)
+{
+	return kmalloc_size_index[(size + 15) >> 4];
+}
+
+/* ----------------------------------------------------------- vmalloc.c */
+
+void *__kmm_vmalloc(size_t size, size_t align, kmm_gfp_t gfp, bool huge,
+		    const void *caller);
+/* Size of the area starting at p, or 0 if p starts none. */
+size_t kmm_vmalloc_size(const void *p);
+bool __kmm_vfree(const void *p);
+void *__kmm_vrealloc(void *p, size_t size, kmm_gfp_t gfp);
+void kmm_vmalloc_fork_prepare(void);
+void kmm_vmalloc_fork_parent(void);
+void kmm_vmalloc_fork_child(void);
+struct kmm_vmalloc_stats {
+	size_t nr_areas, bytes;
+};
+void kmm_vmalloc_stats(struct kmm_vmalloc_stats *st);
+int kmm_vmallocinfo(int fd);
+
+/* ------------------------------------------------------------ thread.c */
+
+void kmm_thread_init(void);
+void kmm_thread_fork_prepare(void);
+void kmm_thread_fork_parent(void);
+void kmm_thread_fork_child(void);
+
+/* ------------------------------------------------------------- stats.c */
+
+void kmm_stats_at_exit(void);
+
+/* ------------------------------------------------------------- debug.c */
+
+void kmm_parse_options(void);
+
+/* A pthread mutex that is re-initialized in the child after fork. */
+static inline void kmm_lock(pthread_mutex_t *m)
+{
+	pthread_mutex_lock(m);
+}
+
+static inline void kmm_unlock(pthread_mutex_t *m)
+{
+	pthread_mutex_unlock(m);
+}
+
+#endif /* KMM_INTERNAL_H */
