@@ -38,7 +38,9 @@
 #define KMM_EXPORT __attribute__((visibility("default")))
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
+#ifndef __always_inline
 #define __always_inline inline __attribute__((always_inline))
+#endif
 #define __noinline __attribute__((noinline))
 #define __cold __attribute__((cold, noinline))
 #define __printf(a, b) __attribute__((format(printf, a, b)))
@@ -88,6 +90,7 @@ int kmm_os_release(void *addr, size_t size);	/* MADV_DONTNEED */
 void kmm_os_nohugepage(void *addr, size_t size);
 void kmm_os_hugepage(void *addr, size_t size);
 void *kmm_os_remap(void *old, size_t old_size, size_t new_size);
+int kmm_os_protect_none(void *addr, size_t size);
 ssize_t kmm_os_write(int fd, const void *buf, size_t len);
 int kmm_os_open_append(const char *path);
 void kmm_os_close(int fd);
@@ -215,14 +218,6 @@ extern __thread struct kmm_thread *kmm_current
 extern struct kmm_thread kmm_dead_thread;
 
 struct kmm_thread *kmm_thread_slow(void);
-static __always_inline struct kmm_thread *kmm_this_thread(void)
-{
-	struct kmm_thread *t = kmm_current;
-
-	if (unlikely(!t))
-		t = kmm_thread_slow();
-	return t;
-}
 
 /* ------------------------------------------------------------- options */
 
@@ -281,6 +276,9 @@ static __always_inline void kmm_init(void)
 /* -------------------------------------------------------------- zone.c */
 
 struct kmm_zone *kmm_zone_grow(enum zone_type type);
+/* Puts a never-used block on the free lists (zone lock held or zone new). */
+void kmm_zone_add_fresh(struct kmm_zone *z, unsigned long pfn,
+			unsigned int order);
 void kmm_zone_init_options(void);
 
 /*
@@ -375,6 +373,7 @@ struct kmm_cache {
 	unsigned int order;	/* slab order */
 	unsigned int objects;	/* per slab */
 	unsigned int align;
+	uint64_t reciprocal;	/* ceil(2^44 / size): exact for slabs up to 1 MiB */
 	kmm_slab_flags_t flags;
 	void (*ctor)(void *);
 
@@ -396,6 +395,7 @@ struct kmm_cache *kmm_cache_create_internal(const char *name,
 					    void (*ctor)(void *));
 void *__kmm_slab_alloc(struct kmm_cache *s, kmm_gfp_t gfp,
 		       struct kmm_cpu_slab *c);
+void *__kmm_slab_alloc_nothread(struct kmm_cache *s, kmm_gfp_t gfp);
 void __kmm_slab_free(struct kmm_cache *s, struct kmm_page *page, void *obj);
 void kmm_slab_flush_thread(struct kmm_thread *t);
 void kmm_slab_fork_prepare(void);
@@ -429,11 +429,15 @@ static __always_inline void set_freepointer(const struct kmm_cache *s,
 static __always_inline void *kmm_slab_alloc(struct kmm_cache *s,
 					    kmm_gfp_t gfp)
 {
-	struct kmm_thread *t = kmm_this_thread();
-	struct kmm_cpu_slab *c = &t->slab[s->index];
-	void *object = c->freelist;
+	struct kmm_thread *t = kmm_current;
+	struct kmm_cpu_slab *c;
+	void *object;
 
-	if (unlikely(!object || (gfp & KMM___GFP_DMA32)))
+	if (unlikely(!t))
+		return __kmm_slab_alloc_nothread(s, gfp);
+	c = &t->slab[s->index];
+	object = c->freelist;
+	if (unlikely(!object))
 		return __kmm_slab_alloc(s, gfp, c);
 	c->freelist = get_freepointer(s, object);
 	return object;
@@ -448,12 +452,29 @@ static __always_inline void kmm_slab_free(struct kmm_cache *s,
 	if (likely(t)) {
 		c = &t->slab[s->index];
 		if (likely(c->page == page)) {
+			/* The cheap half of double-free detection. */
+			if (unlikely(object == c->freelist))
+				kmm_slab_double_free(s, object, "free");
 			set_freepointer(s, object, c->freelist);
 			c->freelist = object;
 			return;
 		}
 	}
 	__kmm_slab_free(s, page, object);
+}
+
+/*
+ * Is p the start of an object of the slab at page?  Multiplication by a
+ * reciprocal, not division: this runs on every free.
+ */
+static __always_inline bool slab_object_ok(const struct kmm_cache *s,
+					   const struct kmm_page *page,
+					   const void *p)
+{
+	uint64_t off = (uintptr_t)p - (uintptr_t)__page_address(page);
+	uint64_t idx = (off * s->reciprocal) >> 44;
+
+	return idx * s->size == off && idx < page->objects;
 }
 
 /* ----------------------------------------------------------- kmalloc.c */
@@ -464,7 +485,7 @@ static __always_inline void kmm_slab_free(struct kmm_cache *s,
 #define KMALLOC_NR_CACHES 40
 
 extern struct kmm_cache *kmalloc_caches[KMALLOC_NR_CACHES];
-extern const uint8_t kmalloc_size_index[KMALLOC_MAX_CACHE_SIZE / 16 + 1];
+extern uint8_t kmalloc_size_index[KMALLOC_MAX_CACHE_SIZE / 16 + 1];
 extern const unsigned int kmalloc_sizes[KMALLOC_NR_CACHES];
 
 void kmm_kmalloc_init(void);
@@ -495,6 +516,12 @@ struct kmm_vmalloc_stats {
 };
 void kmm_vmalloc_stats(struct kmm_vmalloc_stats *st);
 int kmm_vmallocinfo(int fd);
+
+/* ------------------------------------------------------------ malloc.c */
+
+/* For new.c: NULL on failure, errno untouched. */
+void *kmm_new(size_t size, size_t align);
+void kmm_delete(void *p);
 
 /* ------------------------------------------------------------ thread.c */
 

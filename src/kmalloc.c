@@ -1,0 +1,324 @@
+/*
+ * kmalloc.c - size classes and routing.
+ *
+ * A size goes to one of three places:
+ *   size <= 32 KiB            a kmalloc cache (slab.c)
+ *   size <= vmalloc threshold a run of pages from the buddy allocator,
+ *                             with alloc_pages_exact semantics (PG_large)
+ *   larger                    vmalloc.c, a mapping of its own
+ * The threshold is the largest buddy block (4 MiB) unless
+ * KMM_VMALLOC_THRESHOLD lowers it.
+ *
+ * Classes are multiples of 16 (every malloc pointer is 16-byte aligned):
+ * 16 bytes apart up to 128, then four per power of two, so no size wastes
+ * more than 25% and the average is 12.5%.  A power-of-two class holds
+ * objects at multiples of their size in a naturally aligned slab, so
+ * power-of-two sizes are naturally aligned, as the kernel guarantees.
+ * Size to class is one table load.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <string.h>
+
+const unsigned int kmalloc_sizes[KMALLOC_NR_CACHES] = {
+	16,    32,    48,    64,    80,    96,    112,   128,
+	160,   192,   224,   256,   320,   384,   448,   512,
+	640,   768,   896,   1024,  1280,  1536,  1792,  2048,
+	2560,  3072,  3584,  4096,  5120,  6144,  7168,  8192,
+	10240, 12288, 14336, 16384, 20480, 24576, 28672, 32768,
+};
+
+struct kmm_cache *kmalloc_caches[KMALLOC_NR_CACHES];
+uint8_t kmalloc_size_index[KMALLOC_MAX_CACHE_SIZE / 16 + 1];
+
+static void kmalloc_name(char *buf, size_t n, unsigned int size)
+{
+	if (size >= 1024 && size % 1024 == 0)
+		kmm_snprintf(buf, n, "kmalloc-%uk", size / 1024);
+	else
+		kmm_snprintf(buf, n, "kmalloc-%u", size);
+}
+
+void kmm_kmalloc_init(void)
+{
+	unsigned int i, c = 0;
+	char name[32];
+
+	for (i = 0; i < ARRAY_SIZE(kmalloc_size_index); i++) {
+		while (kmalloc_sizes[c] < i * 16)
+			c++;
+		kmalloc_size_index[i] = (uint8_t)c;
+	}
+	for (i = 0; i < KMALLOC_NR_CACHES; i++) {
+		unsigned int size = kmalloc_sizes[i];
+		unsigned int align = IS_POWER_OF_2(size) ? MIN(size, PAGE_SIZE)
+							 : 16;
+
+		kmalloc_name(name, sizeof(name), size);
+		kmalloc_caches[i] = kmm_cache_create_internal(name, size, align,
+							      0, NULL);
+		if (!kmalloc_caches[i])
+			kmm_fatal("cannot create %s", name);
+	}
+}
+
+size_t kmm_vmalloc_threshold(void)
+{
+	return kmm.opt.vmalloc_threshold;
+}
+
+/* A run of pages for a large kmalloc; the head records its length. */
+static void *kmalloc_large(size_t size, kmm_gfp_t gfp, unsigned int align_order)
+{
+	size_t nr = (size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	struct kmm_page *page = kmm_alloc_run(gfp, nr, align_order);
+
+	if (!page)
+		return NULL;
+	page->flags = PG_large;
+	page->nr_pages = nr;
+	return __page_address(page);
+}
+
+/* The class index that serves size at the given alignment, or -1. */
+static int aligned_class(size_t size, size_t align)
+{
+	unsigned int i;
+
+	if (align > PAGE_SIZE)
+		return -1;
+	if (size < align)
+		size = align;
+	if (size > KMALLOC_MAX_CACHE_SIZE)
+		return -1;
+	for (i = kmalloc_index(size); i < KMALLOC_NR_CACHES; i++)
+		if (kmalloc_sizes[i] % align == 0)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * __kmm_kmalloc - the routing every size-based allocation ends in.
+ * @align: 0 or a power of two; any alignment up to the largest buddy
+ * block costs no more than the alignment itself.
+ */
+void *__kmm_kmalloc(size_t size, kmm_gfp_t gfp, size_t align)
+{
+	void *p;
+	int idx;
+
+	if (likely(size <= KMALLOC_MAX_CACHE_SIZE && align <= 16 &&
+		   !(gfp & KMM___GFP_DMA32))) {
+		struct kmm_cache *s = kmalloc_caches[kmalloc_index(size)];
+
+		if (unlikely(!s)) {
+			kmm_init();
+			s = kmalloc_caches[kmalloc_index(size)];
+		}
+		p = kmm_slab_alloc(s, gfp);
+		if (p && (gfp & KMM___GFP_ZERO))
+			memset(p, 0, s->object_size);
+		return p;
+	}
+	kmm_init();
+	if (align > 16 && !(gfp & KMM___GFP_DMA32)) {
+		idx = aligned_class(size, align);
+		if (idx >= 0) {
+			struct kmm_cache *s = kmalloc_caches[idx];
+
+			p = kmm_slab_alloc(s, gfp);
+			if (p && (gfp & KMM___GFP_ZERO))
+				memset(p, 0, s->object_size);
+			return p;
+		}
+	}
+	if (align > (PAGE_SIZE << MAX_PAGE_ORDER) ||
+	    (size > kmm_vmalloc_threshold() && !(gfp & KMM___GFP_DMA32)))
+		return __kmm_vmalloc(size, align, gfp, false,
+				     __builtin_return_address(0));
+	if (size > (PAGE_SIZE << MAX_PAGE_ORDER))
+		return NULL;
+	return kmalloc_large(size ? size : 1, gfp,
+			     align > PAGE_SIZE ? order_for_size(align) : 0);
+}
+
+/*
+ * __kmm_kfree - frees what any route gave.  Reads nothing at p before it
+ * knows kmm owns p: the zone table and the vmalloc registry decide.
+ */
+void __kmm_kfree(void *p, const char *fn)
+{
+	struct kmm_page *page = __virt_to_page(p);
+
+	if (unlikely(!page)) {
+		if (__kmm_vfree(p))
+			return;
+		kmm_invalid_free(p, fn);
+	}
+	page = compound_head(page);
+	if (likely(page->flags & PG_slab)) {
+		struct kmm_cache *s = page->slab_cache;
+
+		if (unlikely(!slab_object_ok(s, page, p)))
+			kmm_invalid_free(p, fn);
+		kmm_slab_free(s, page, p);
+		return;
+	}
+	if ((page->flags & PG_large) && __page_address(page) == p) {
+		kmm_free_run(page, page->nr_pages);
+		return;
+	}
+	kmm_invalid_free(p, fn);
+}
+
+size_t __kmm_ksize(const void *p)
+{
+	struct kmm_page *page = __virt_to_page(p);
+
+	if (!page)
+		return kmm_vmalloc_size(p);
+	page = compound_head(page);
+	if (page->flags & PG_slab)
+		return page->slab_cache->object_size;
+	if (page->flags & PG_large)
+		return page->nr_pages << PAGE_SHIFT;
+	return 0;
+}
+
+/*
+ * Resizes in place when the class, the page run or the mapping allows;
+ * otherwise allocates, copies and frees.  A page run that shrinks gives
+ * its unused tail back.
+ */
+void *__kmm_krealloc(void *p, size_t size, kmm_gfp_t gfp, const char *fn)
+{
+	struct kmm_page *page = __virt_to_page(p);
+	size_t old;
+	void *q;
+
+	if (!page) {
+		old = kmm_vmalloc_size(p);
+		if (!old)
+			kmm_invalid_free(p, fn);
+		if (size > kmm_vmalloc_threshold() || size > old / 2) {
+			q = __kmm_vrealloc(p, size, gfp);
+			if (q && (gfp & KMM___GFP_ZERO) && size > old)
+				memset((char *)q + old, 0, size - old);
+			return q;
+		}
+	} else {
+		page = compound_head(page);
+		if (page->flags & PG_slab) {
+			if (!slab_object_ok(page->slab_cache, page, p))
+				kmm_invalid_free(p, fn);
+			old = page->slab_cache->object_size;
+			/* Keep the class unless it would waste over half. */
+			if (size <= old && (size > old / 2 || old <= 16))
+				return p;
+		} else if ((page->flags & PG_large) &&
+			   __page_address(page) == p) {
+			size_t nr = page->nr_pages;
+			size_t want = (size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+
+			old = nr << PAGE_SHIFT;
+			if (size <= old && size > KMALLOC_MAX_CACHE_SIZE) {
+				if (want < nr) {
+					page->nr_pages = want;
+					kmm_free_run(page + want, nr - want);
+				}
+				return p;
+			}
+		} else {
+			kmm_invalid_free(p, fn);
+		}
+	}
+	q = __kmm_kmalloc(size, gfp & ~KMM___GFP_ZERO, 0);
+	if (!q)
+		return NULL;
+	memcpy(q, p, MIN(old, size));
+	if ((gfp & KMM___GFP_ZERO) && size > old)
+		memset((char *)q + old, 0, size - old);
+	__kmm_kfree(p, fn);
+	return q;
+}
+
+/* ---------------------------------------------------------- public API */
+
+KMM_EXPORT void *kmm_kmalloc(size_t size, kmm_gfp_t gfp)
+{
+	void *p;
+
+	if (unlikely(!size))
+		return KMM_ZERO_SIZE_PTR;
+	if (unlikely(size > (size_t)PTRDIFF_MAX))
+		return NULL;
+	p = __kmm_kmalloc(size, gfp, 0);
+	if (unlikely(!p) && !(gfp & KMM___GFP_NOWARN))
+		kmm_report("kmalloc: out of memory for %zu bytes", size);
+	return p;
+}
+
+KMM_EXPORT void *kmm_kmalloc_array(size_t n, size_t size, kmm_gfp_t gfp)
+{
+	size_t bytes;
+
+	if (__builtin_mul_overflow(n, size, &bytes))
+		return NULL;
+	return kmm_kmalloc(bytes, gfp);
+}
+
+KMM_EXPORT void kmm_kfree(const void *p)
+{
+	if (unlikely(KMM_ZERO_OR_NULL_PTR(p)))
+		return;
+	__kmm_kfree((void *)p, "kfree");
+}
+
+KMM_EXPORT void kmm_kfree_sensitive(const void *p)
+{
+	size_t n;
+
+	if (KMM_ZERO_OR_NULL_PTR(p))
+		return;
+	n = __kmm_ksize(p);
+	if (!n)
+		kmm_invalid_free(p, "kfree_sensitive");
+	/* A volatile-qualified clear the compiler may not drop. */
+	memset((void *)p, 0, n);
+	__asm__ __volatile__("" : : "r"(p) : "memory");
+	__kmm_kfree((void *)p, "kfree_sensitive");
+}
+
+KMM_EXPORT size_t kmm_ksize(const void *p)
+{
+	if (KMM_ZERO_OR_NULL_PTR(p))
+		return 0;
+	return __kmm_ksize(p);
+}
+
+KMM_EXPORT void *kmm_krealloc(const void *p, size_t new_size, kmm_gfp_t gfp)
+{
+	if (KMM_ZERO_OR_NULL_PTR(p))
+		return kmm_kmalloc(new_size, gfp);
+	if (!new_size) {
+		__kmm_kfree((void *)p, "krealloc");
+		return KMM_ZERO_SIZE_PTR;
+	}
+	if (new_size > (size_t)PTRDIFF_MAX)
+		return NULL;
+	return __kmm_krealloc((void *)p, new_size, gfp, "krealloc");
+}
+
+KMM_EXPORT size_t kmm_kmalloc_size_roundup(size_t size)
+{
+	if (!size)
+		return 0;
+	if (size <= KMALLOC_MAX_CACHE_SIZE)
+		return kmalloc_sizes[kmalloc_index(size)];
+	if (size > (size_t)PTRDIFF_MAX - PAGE_SIZE)
+		return size;
+	if (size <= kmm_vmalloc_threshold())
+		return ALIGN_UP(size, PAGE_SIZE);
+	return ALIGN_UP(size, PAGE_SIZE);
+}

@@ -1,0 +1,148 @@
+/*
+ * os.c - every system call kmm makes.
+ *
+ * The only includer of <sys/mman.h>.  Each wrapper keeps errno as it was:
+ * only the malloc front sets errno, and free() must preserve it.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+/*
+ * Maps anonymous memory without reserving swap; pages are touched only
+ * when used.  With fixed_noreplace the mapping is placed at hint or not
+ * at all (kernels before 4.17 take the flag as a hint: the caller checks
+ * the address it gets).
+ */
+void *kmm_os_map(void *hint, size_t size, bool fixed_noreplace)
+{
+	int saved = errno;
+	int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+	void *p;
+
+	if (fixed_noreplace)
+		flags |= MAP_FIXED_NOREPLACE;
+	p = mmap(hint, size, PROT_READ | PROT_WRITE, flags, -1, 0);
+	errno = saved;
+	return p == MAP_FAILED ? NULL : p;
+}
+
+int kmm_os_unmap(void *addr, size_t size)
+{
+	int saved = errno;
+	int ret = munmap(addr, size);
+
+	errno = saved;
+	return ret;
+}
+
+/*
+ * Gives pages back.  MADV_DONTNEED, not MADV_FREE: RSS drops at once,
+ * and the pages read as zero afterwards, which __GFP_ZERO relies on.
+ */
+int kmm_os_release(void *addr, size_t size)
+{
+	int saved = errno;
+	int ret = madvise(addr, size, MADV_DONTNEED);
+
+	errno = saved;
+	return ret;
+}
+
+void kmm_os_nohugepage(void *addr, size_t size)
+{
+	int saved = errno;
+
+	madvise(addr, size, MADV_NOHUGEPAGE);
+	errno = saved;
+}
+
+void kmm_os_hugepage(void *addr, size_t size)
+{
+	int saved = errno;
+
+	madvise(addr, size, MADV_HUGEPAGE);
+	errno = saved;
+}
+
+void *kmm_os_remap(void *old, size_t old_size, size_t new_size)
+{
+	int saved = errno;
+	void *p = mremap(old, old_size, new_size, MREMAP_MAYMOVE);
+
+	errno = saved;
+	return p == MAP_FAILED ? NULL : p;
+}
+
+int kmm_os_protect_none(void *addr, size_t size)
+{
+	int saved = errno;
+	int ret = mprotect(addr, size, PROT_NONE);
+
+	errno = saved;
+	return ret;
+}
+
+ssize_t kmm_os_write(int fd, const void *buf, size_t len)
+{
+	ssize_t n;
+
+	do {
+		n = write(fd, buf, len);
+	} while (n < 0 && errno == EINTR);
+	return n;
+}
+
+int kmm_os_open_append(const char *path)
+{
+	int saved = errno;
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+	errno = saved;
+	return fd;
+}
+
+void kmm_os_close(int fd)
+{
+	int saved = errno;
+
+	close(fd);
+	errno = saved;
+}
+
+uint64_t kmm_os_random(void)
+{
+	int saved = errno;
+	uint64_t v = 0;
+	struct timespec ts;
+
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != sizeof(v)) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		v = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ull ^
+		    (uint64_t)(uintptr_t)&v;
+	}
+	errno = saved;
+	return v;
+}
+
+pid_t kmm_os_gettid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+void kmm_os_abort(void)
+{
+	abort();
+}

@@ -1,0 +1,854 @@
+/*
+ * page_alloc.c - buddy allocator over each zone's mem_map, and per-thread
+ * page lists.
+ *
+ * Invariants: a free block of order n starts at a pfn aligned to 2^n; its
+ * head alone has PG_buddy and records n; it is on free_area[n] exactly
+ * while PG_buddy is set.  Every other page of a free block has no flag but
+ * PG_released.  PG_released is per page: the page was given back with
+ * madvise(MADV_DONTNEED) (or never touched) and reads as zero.  The head
+ * of a free block carries PG_some_released when any page of the block may
+ * have PG_released, so blocks without it need no scan.
+ *
+ * Accounting per zone: free_pages counts pages on free_area[] plus the
+ * max-order blocks not yet used (from fresh_pfn); dirty_pages counts free
+ * pages that are resident, released_pages free pages that are not.  When
+ * dirty_pages passes KMM_RETAIN, the largest free blocks are released
+ * until half of it is left: memory freed and allocated back and forth
+ * stays mapped (hysteresis), memory freed for good goes back.
+ *
+ * Per-thread page lists (struct kmm_pcp, orders 0..PCP_ORDERS-1) take and
+ * give blocks in batches, so slab refills rarely take a zone lock, as the
+ * kernel's per-cpu lists do.  Pages on them count as allocated.
+ *
+ * Locking: zone->lock guards free_area[], PG_buddy, PG_released of free
+ * pages and the counters.  __functions expect it held.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* Blocks below this order are not worth a system call to release. */
+#define RELEASE_MIN_ORDER 3
+
+static const unsigned int pcp_batch[PCP_ORDERS] = { 16, 8, 4, 2 };
+static const unsigned int pcp_high[PCP_ORDERS] = { 48, 24, 12, 6 };
+
+/* --------------------------------------------------------- memory limit */
+
+bool kmm_mem_charge(size_t bytes)
+{
+	size_t limit = kmm.opt.memory_limit;
+	size_t old;
+
+	old = atomic_fetch_add_explicit(&kmm.mem_used, bytes,
+					memory_order_relaxed);
+	if (limit && old + bytes > limit) {
+		atomic_fetch_sub_explicit(&kmm.mem_used, bytes,
+					  memory_order_relaxed);
+		return false;
+	}
+	return true;
+}
+
+void kmm_mem_uncharge(size_t bytes)
+{
+	atomic_fetch_sub_explicit(&kmm.mem_used, bytes, memory_order_relaxed);
+}
+
+/* ----------------------------------------------------------- buddy core */
+
+static inline struct kmm_page *pfn_to_page(struct kmm_zone *z,
+					   unsigned long pfn)
+{
+	return zone_mem_map(z) + pfn;
+}
+
+/*
+ * page_is_buddy - may the block at buddy merge with ours of order n?
+ * (a) the buddy lies inside the zone's usable pages,
+ * (b) it is free (PG_buddy),
+ * (c) it is of the same order n,
+ * (d) it is in the same zone: implied by (a), a zone owns its slot.
+ */
+static inline bool page_is_buddy(struct kmm_zone *z, unsigned long buddy_pfn,
+				 unsigned int order)
+{
+	struct kmm_page *buddy;
+
+	if (buddy_pfn < z->first_pfn || buddy_pfn >= z->fresh_pfn)
+		return false;
+	buddy = pfn_to_page(z, buddy_pfn);
+	return (buddy->flags & PG_buddy) && buddy->order == order;
+}
+
+static inline void add_to_free_area(struct kmm_zone *z, struct kmm_page *page,
+				    unsigned int order, uint16_t some_released)
+{
+	page->flags = (uint16_t)((page->flags & PG_released) | PG_buddy |
+				 some_released);
+	page->order = (uint8_t)order;
+	list_add(&page->lru, &z->free_area[order]);
+	z->nr_free[order]++;
+}
+
+static inline void del_from_free_area(struct kmm_zone *z,
+				      struct kmm_page *page,
+				      unsigned int order)
+{
+	list_del(&page->lru);
+	z->nr_free[order]--;
+	page->flags &= (uint16_t)~(PG_buddy | PG_some_released);
+}
+
+/*
+ * Merges the block at pfn with its buddies and puts the result on
+ * free_area[].  Caller holds zone->lock and has done the accounting.
+ */
+static void __free_one_page(struct kmm_zone *z, unsigned long pfn,
+			    unsigned int order, uint16_t some_released)
+{
+	while (order < MAX_PAGE_ORDER) {
+		unsigned long buddy_pfn = pfn ^ (1UL << order);
+		struct kmm_page *buddy;
+
+		if (!page_is_buddy(z, buddy_pfn, order))
+			break;
+		buddy = pfn_to_page(z, buddy_pfn);
+		some_released |= buddy->flags & PG_some_released;
+		del_from_free_area(z, buddy, order);
+		pfn &= ~(1UL << order);
+		order++;
+	}
+	add_to_free_area(z, pfn_to_page(z, pfn), order, some_released);
+}
+
+/* Used by zone.c when a zone is set up. */
+void kmm_zone_add_fresh(struct kmm_zone *z, unsigned long pfn,
+			unsigned int order)
+{
+	struct kmm_page *page = pfn_to_page(z, pfn);
+	unsigned long i, n = 1UL << order;
+
+	/* Never touched: reads as zero and is not resident. */
+	for (i = 0; i < n; i++)
+		page[i].flags = PG_released;
+	add_to_free_area(z, page, order, PG_some_released);
+	z->free_pages += n;
+	z->released_pages += n;
+}
+
+/* Splits the upper halves of a block of order high off down to low. */
+static inline void expand(struct kmm_zone *z, struct kmm_page *page,
+			  unsigned int low, unsigned int high,
+			  uint16_t some_released)
+{
+	unsigned long size = 1UL << high;
+
+	while (high > low) {
+		high--;
+		size >>= 1;
+		add_to_free_area(z, page + size, high, some_released);
+	}
+}
+
+/*
+ * Takes the smallest block of at least the order wanted, splitting it.
+ * Returns the head with flags cleared but PG_released bits of its pages
+ * still to be dealt with (*some_released says whether to look).
+ */
+static struct kmm_page *__rmqueue_smallest(struct kmm_zone *z,
+					   unsigned int order,
+					   uint16_t *some_released)
+{
+	unsigned int o;
+
+	for (o = order; o < NR_PAGE_ORDERS; o++) {
+		struct kmm_page *page;
+
+		if (list_empty(&z->free_area[o]))
+			continue;
+		page = list_first_entry(&z->free_area[o], struct kmm_page, lru);
+		*some_released = page->flags & PG_some_released;
+		del_from_free_area(z, page, o);
+		expand(z, page, order, o, *some_released);
+		return page;
+	}
+	if (z->fresh_pfn + MAX_ORDER_NR_PAGES <= z->nr_pages) {
+		unsigned long pfn = z->fresh_pfn;
+
+		z->fresh_pfn += MAX_ORDER_NR_PAGES;
+		/* The block was counted free and released already. */
+		z->free_pages -= MAX_ORDER_NR_PAGES;
+		z->released_pages -= MAX_ORDER_NR_PAGES;
+		kmm_zone_add_fresh(z, pfn, MAX_PAGE_ORDER);
+		return __rmqueue_smallest(z, order, some_released);
+	}
+	return NULL;
+}
+
+/*
+ * Clears PG_released on the pages of an allocated block and updates the
+ * counters.  Returns how many pages were released (they read as zero).
+ */
+static unsigned long claim_block(struct kmm_zone *z, struct kmm_page *page,
+				 unsigned long n, uint16_t some_released)
+{
+	unsigned long i, released = 0;
+
+	if (some_released) {
+		for (i = 0; i < n; i++) {
+			if (page[i].flags & PG_released) {
+				page[i].flags &= (uint16_t)~PG_released;
+				released++;
+			}
+		}
+	}
+	z->free_pages -= n;
+	z->released_pages -= released;
+	z->dirty_pages -= n - released;
+	return released;
+}
+
+static bool zone_watermark_ok(struct kmm_zone *z, unsigned int order,
+			      kmm_gfp_t gfp)
+{
+	unsigned long need = 1UL << order;
+
+	if (z->free_pages < need)
+		return false;
+	if (gfp & KMM___GFP_HIGH)
+		return true;
+	return z->free_pages - need >= z->min_pages;
+}
+
+/*
+ * Releases free blocks of order >= min_order, largest first, until the
+ * zone keeps at most keep dirty pages.  Caller holds zone->lock.  The
+ * madvise calls run under the lock; they are rare by construction.
+ */
+static unsigned long __zone_release(struct kmm_zone *z, unsigned long keep,
+				    unsigned int min_order)
+{
+	unsigned long total = 0;
+	int o;
+
+	for (o = MAX_PAGE_ORDER; o >= (int)min_order && z->dirty_pages > keep;
+	     o--) {
+		struct list_head *pos;
+
+		list_for_each(pos, &z->free_area[o]) {
+			struct kmm_page *page =
+				list_entry(pos, struct kmm_page, lru);
+			unsigned long i, n = 1UL << o, run = 0, done = 0;
+			char *base = __page_address(page);
+
+			for (i = 0; i <= n; i++) {
+				if (i < n && !(page[i].flags & PG_released)) {
+					run++;
+					continue;
+				}
+				if (run) {
+					kmm_os_release(base + ((i - run)
+							       << PAGE_SHIFT),
+						       run << PAGE_SHIFT);
+					done += run;
+					run = 0;
+				}
+			}
+			for (i = 0; i < n && done; i++)
+				page[i].flags |= PG_released;
+			page->flags |= PG_some_released;
+			z->dirty_pages -= done;
+			z->released_pages += done;
+			total += done;
+			if (z->dirty_pages <= keep)
+				break;
+		}
+	}
+	return total;
+}
+
+static inline unsigned long retain_pages(void)
+{
+	return kmm.opt.dirty_max >> PAGE_SHIFT;
+}
+
+/* Frees a block of the zone; caller holds zone->lock. */
+static void __free_block(struct kmm_zone *z, struct kmm_page *page,
+			 unsigned int order)
+{
+	unsigned long n = 1UL << order;
+
+	page->flags = 0;
+	page->refcount = 0;
+	z->free_pages += n;
+	z->dirty_pages += n;
+	__free_one_page(z, page_to_pfn(page), order, 0);
+}
+
+static void free_block(struct kmm_page *page, unsigned int order)
+{
+	struct kmm_zone *z = page_zone(page);
+
+	kmm_lock(&z->lock);
+	__free_block(z, page, order);
+	if (z->dirty_pages > retain_pages())
+		__zone_release(z, retain_pages() / 2, RELEASE_MIN_ORDER);
+	kmm_unlock(&z->lock);
+	kmm_mem_uncharge(PAGE_SIZE << order);
+}
+
+static inline enum zone_type gfp_zone(kmm_gfp_t gfp)
+{
+	return gfp & KMM___GFP_DMA32 ? ZONE_DMA32 : ZONE_NORMAL;
+}
+
+/*
+ * Takes up to count blocks of one order from the zones of a type, under
+ * one lock per zone tried.  Blocks are chained through lru.next.  *zeroed
+ * (if given, count 1) tells whether the block reads as zero.
+ */
+static unsigned int rmqueue_bulk(kmm_gfp_t gfp, unsigned int order,
+				 unsigned int count, struct kmm_page **list,
+				 bool *zeroed)
+{
+	enum zone_type type = gfp_zone(gfp);
+	unsigned int got = 0;
+	int i, n;
+
+	for (;;) {
+		n = atomic_load_explicit(&kmm.nr_zones, memory_order_acquire);
+		for (i = 0; i < n && got < count; i++) {
+			struct kmm_zone *z = kmm.zones[i];
+
+			if (z->type != type)
+				continue;
+			kmm_lock(&z->lock);
+			while (got < count && zone_watermark_ok(z, order, gfp)) {
+				uint16_t some = 0;
+				unsigned long rel;
+				struct kmm_page *page =
+					__rmqueue_smallest(z, order, &some);
+
+				if (!page)
+					break;
+				rel = claim_block(z, page, 1UL << order, some);
+				page->order = (uint8_t)order;
+				page->flags = rel == 1UL << order ? PG_released
+								 : 0;
+				page->lru.next = (struct list_head *)*list;
+				*list = page;
+				got++;
+				if (zeroed)
+					*zeroed = rel == 1UL << order;
+			}
+			kmm_unlock(&z->lock);
+		}
+		if (got || !(gfp & KMM___GFP_DIRECT_RECLAIM))
+			return got;
+		if (!kmm_zone_grow(type))
+			return 0;
+	}
+}
+
+/*
+ * The allocation every path ends in: a block of 2^order pages, head
+ * refcount 1, no compound marking.  Memory limit charged.  The block's
+ * pages read as zero if *zeroed.
+ */
+static struct kmm_page *alloc_block(kmm_gfp_t gfp, unsigned int order,
+				    bool *zeroed)
+{
+	struct kmm_page *page = NULL;
+	struct kmm_thread *t;
+	struct kmm_pcp *pcp;
+
+	if (order > MAX_PAGE_ORDER)
+		return NULL;
+	t = kmm_current;
+	if (order < PCP_ORDERS && !(gfp & KMM___GFP_DMA32) && t &&
+	    t != &kmm_dead_thread) {
+		pcp = &t->pcp[order];
+		if (unlikely(!pcp->head)) {
+			unsigned int want = pcp_batch[order];
+
+			if (!kmm_mem_charge((PAGE_SIZE << order) * want)) {
+				want = 1;
+				if (!kmm_mem_charge(PAGE_SIZE << order))
+					return NULL;
+			}
+			pcp->count += rmqueue_bulk(gfp, order, want,
+						   &pcp->head, NULL);
+			if (pcp->count < want)
+				kmm_mem_uncharge((PAGE_SIZE << order) *
+						 (want - pcp->count));
+		}
+		page = pcp->head;
+		if (!page)
+			return NULL;
+		pcp->head = (struct kmm_page *)page->lru.next;
+		pcp->count--;
+		*zeroed = page->flags & PG_released;
+	} else {
+		if (!kmm_mem_charge(PAGE_SIZE << order))
+			return NULL;
+		if (!rmqueue_bulk(gfp, order, 1, &page, zeroed)) {
+			kmm_mem_uncharge(PAGE_SIZE << order);
+			return NULL;
+		}
+	}
+	page->flags = 0;
+	page->lru.next = page->lru.prev = NULL;
+	atomic_store_explicit(&page->refcount, 1, memory_order_relaxed);
+	return page;
+}
+
+static void free_block_pcp(struct kmm_page *page, unsigned int order)
+{
+	struct kmm_thread *t = kmm_current;
+	struct kmm_pcp *pcp;
+
+	if (order >= PCP_ORDERS || !t || t == &kmm_dead_thread ||
+	    page_zone(page)->type != ZONE_NORMAL) {
+		free_block(page, order);
+		return;
+	}
+	pcp = &t->pcp[order];
+	page->flags = 0;
+	page->order = (uint8_t)order;
+	page->lru.next = (struct list_head *)pcp->head;
+	pcp->head = page;
+	if (++pcp->count > pcp_high[order]) {
+		unsigned int i;
+
+		for (i = 0; i < pcp_batch[order]; i++) {
+			page = pcp->head;
+			pcp->head = (struct kmm_page *)page->lru.next;
+			pcp->count--;
+			free_block(page, order);
+		}
+	}
+}
+
+/* Gives a thread's page lists back to the zones. */
+void kmm_pcp_drain(struct kmm_thread *t)
+{
+	unsigned int o;
+
+	for (o = 0; o < PCP_ORDERS; o++) {
+		struct kmm_pcp *pcp = &t->pcp[o];
+
+		while (pcp->head) {
+			struct kmm_page *page = pcp->head;
+
+			pcp->head = (struct kmm_page *)page->lru.next;
+			free_block(page, o);
+		}
+		pcp->count = 0;
+	}
+}
+
+static __cold void alloc_warn(kmm_gfp_t gfp, unsigned int order)
+{
+	if (!(gfp & KMM___GFP_NOWARN))
+		kmm_report("page allocation failure: order:%u, mode:%#x",
+			   order, gfp);
+}
+
+struct kmm_page *__kmm_alloc_pages(kmm_gfp_t gfp, unsigned int order)
+{
+	bool zeroed = false;
+	struct kmm_page *page;
+
+	kmm_init();
+	page = alloc_block(gfp, order, &zeroed);
+	if (unlikely(!page)) {
+		alloc_warn(gfp, order);
+		return NULL;
+	}
+	if ((gfp & KMM___GFP_ZERO) && !zeroed)
+		memset(__page_address(page), 0, PAGE_SIZE << order);
+	page->order = (uint8_t)order;
+	return page;
+}
+
+void __kmm_free_pages(struct kmm_page *page, unsigned int order)
+{
+	free_block_pcp(page, order);
+}
+
+/* --------------------------------------------------------------- compound */
+
+void kmm_prep_compound(struct kmm_page *page, unsigned int order)
+{
+	unsigned long i, n = 1UL << order;
+
+	page->order = (uint8_t)order;
+	if (!order)
+		return;
+	page->flags |= PG_head;
+	for (i = 1; i < n; i++) {
+		page[i].flags = PG_tail;
+		page[i].compound_head = page;
+	}
+}
+
+void kmm_clear_compound(struct kmm_page *page, unsigned int order)
+{
+	unsigned long i, n = 1UL << order;
+
+	for (i = 1; i < n; i++) {
+		page[i].flags = 0;
+		page[i].compound_head = NULL;
+	}
+	page->flags = 0;
+}
+
+/* ------------------------------------------------------------ page runs */
+
+/* Frees [pfn, pfn + nr) of a zone as aligned blocks; lock held. */
+static void __free_range(struct kmm_zone *z, unsigned long pfn,
+			 unsigned long nr)
+{
+	while (nr) {
+		unsigned int order = (unsigned int)__builtin_ctzl(pfn);
+
+		if (order > MAX_PAGE_ORDER)
+			order = MAX_PAGE_ORDER;
+		while ((1UL << order) > nr)
+			order--;
+		__free_block(z, pfn_to_page(z, pfn), order);
+		pfn += 1UL << order;
+		nr -= 1UL << order;
+	}
+}
+
+/*
+ * A run of nr pages aligned to 2^align_order pages, with the kernel's
+ * alloc_pages_exact semantics: the unused tail of the buddy block goes
+ * back to the free lists, so 33 KiB costs 9 pages.
+ */
+struct kmm_page *kmm_alloc_run(kmm_gfp_t gfp, size_t nr,
+			       unsigned int align_order)
+{
+	unsigned int order = order_for_size(nr << PAGE_SHIFT);
+	unsigned long n;
+	struct kmm_page *page;
+	struct kmm_zone *z;
+	bool zeroed = false;
+
+	kmm_init();
+	if (align_order > order)
+		order = align_order;
+	if (order > MAX_PAGE_ORDER)
+		return NULL;
+	page = alloc_block(gfp | KMM___GFP_NOWARN, order, &zeroed);
+	if (!page) {
+		alloc_warn(gfp, order);
+		return NULL;
+	}
+	n = 1UL << order;
+	if (nr < n) {
+		z = page_zone(page);
+		kmm_lock(&z->lock);
+		__free_range(z, page_to_pfn(page) + nr, n - nr);
+		kmm_unlock(&z->lock);
+		kmm_mem_uncharge((n - nr) << PAGE_SHIFT);
+	}
+	if ((gfp & KMM___GFP_ZERO) && !zeroed)
+		memset(__page_address(page), 0, nr << PAGE_SHIFT);
+	page->flags = 0;
+	page->order = 0;
+	return page;
+}
+
+void kmm_free_run(struct kmm_page *page, size_t nr)
+{
+	struct kmm_zone *z = page_zone(page);
+
+	page->flags = 0;
+	page->refcount = 0;
+	kmm_lock(&z->lock);
+	__free_range(z, page_to_pfn(page), nr);
+	if (z->dirty_pages > retain_pages())
+		__zone_release(z, retain_pages() / 2, RELEASE_MIN_ORDER);
+	kmm_unlock(&z->lock);
+	kmm_mem_uncharge(nr << PAGE_SHIFT);
+}
+
+/* ------------------------------------------------------------ trimming */
+
+size_t kmm_page_trim(size_t keep_pages)
+{
+	size_t total = 0;
+	int i, n = atomic_load_explicit(&kmm.nr_zones, memory_order_acquire);
+
+	for (i = 0; i < n; i++) {
+		struct kmm_zone *z = kmm.zones[i];
+
+		kmm_lock(&z->lock);
+		total += __zone_release(z, keep_pages, 0);
+		kmm_unlock(&z->lock);
+	}
+	return total;
+}
+
+/* ---------------------------------------------------------- public API */
+
+KMM_EXPORT struct kmm_page *kmm_alloc_pages(kmm_gfp_t gfp, unsigned int order)
+{
+	struct kmm_page *page = __kmm_alloc_pages(gfp, order);
+
+	if (page)
+		kmm_prep_compound(page, order);
+	return page;
+}
+
+static void free_compound(struct kmm_page *page)
+{
+	unsigned int order = page->order;
+
+	kmm_clear_compound(page, order);
+	__kmm_free_pages(page, order);
+}
+
+static __cold void bad_page(const struct kmm_page *page, const char *fn,
+			    const char *why)
+{
+	kmm_fatal("%s: bad page %p (%s)", fn, (const void *)page, why);
+}
+
+KMM_EXPORT void kmm_free_pages_page(struct kmm_page *page, unsigned int order)
+{
+	if (!page)
+		return;
+	if (page->flags & (PG_tail | PG_slab | PG_buddy | PG_large) ||
+	    page->order != order)
+		bad_page(page, "__free_pages", "not the head of a block of that order");
+	if (atomic_fetch_sub_explicit(&page->refcount, 1,
+				      memory_order_acq_rel) == 1)
+		free_compound(page);
+}
+
+KMM_EXPORT unsigned long kmm_get_free_pages(kmm_gfp_t gfp, unsigned int order)
+{
+	struct kmm_page *page = kmm_alloc_pages(gfp, order);
+
+	return page ? (unsigned long)__page_address(page) : 0;
+}
+
+KMM_EXPORT void kmm_free_pages(unsigned long addr, unsigned int order)
+{
+	struct kmm_page *page;
+
+	if (!addr)
+		return;
+	page = kmm_virt_to_page((const void *)addr);
+	if (!page || (addr & (PAGE_SIZE - 1)))
+		kmm_fatal("free_pages: invalid pointer %p", (void *)addr);
+	kmm_free_pages_page(page, order);
+}
+
+KMM_EXPORT void *kmm_alloc_pages_exact(size_t size, kmm_gfp_t gfp)
+{
+	size_t nr = (size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	struct kmm_page *page;
+
+	if (!size || size > (PAGE_SIZE << MAX_PAGE_ORDER))
+		return NULL;
+	page = kmm_alloc_run(gfp, nr, 0);
+	return page ? __page_address(page) : NULL;
+}
+
+KMM_EXPORT void kmm_free_pages_exact(void *virt, size_t size)
+{
+	struct kmm_page *page;
+
+	if (!virt)
+		return;
+	page = kmm_virt_to_page(virt);
+	if (!page || ((uintptr_t)virt & (PAGE_SIZE - 1)))
+		kmm_fatal("free_pages_exact: invalid pointer %p", virt);
+	kmm_free_run(page, (size + PAGE_SIZE - 1) >> PAGE_SHIFT);
+}
+
+KMM_EXPORT int kmm_page_count(const struct kmm_page *page)
+{
+	const struct kmm_page *head = page;
+
+	if (page->flags & PG_tail)
+		head = page->compound_head;
+	return atomic_load_explicit(&head->refcount, memory_order_relaxed);
+}
+
+KMM_EXPORT void kmm_get_page(struct kmm_page *page)
+{
+	atomic_fetch_add_explicit(&compound_head(page)->refcount, 1,
+				  memory_order_relaxed);
+}
+
+KMM_EXPORT void kmm_put_page(struct kmm_page *page)
+{
+	struct kmm_page *head = compound_head(page);
+
+	if (atomic_fetch_sub_explicit(&head->refcount, 1,
+				      memory_order_acq_rel) == 1)
+		free_compound(head);
+}
+
+KMM_EXPORT void kmm_drain_local_pages(void)
+{
+	struct kmm_thread *t = kmm_current;
+
+	if (t && t != &kmm_dead_thread)
+		kmm_pcp_drain(t);
+}
+
+/* ----------------------------------------------------- introspection */
+
+void kmm_buddy_counts(enum zone_type type, unsigned long nr[NR_PAGE_ORDERS])
+{
+	int i, o, n = atomic_load_explicit(&kmm.nr_zones, memory_order_acquire);
+
+	for (o = 0; o < NR_PAGE_ORDERS; o++)
+		nr[o] = 0;
+	for (i = 0; i < n; i++) {
+		struct kmm_zone *z = kmm.zones[i];
+
+		if (z->type != type)
+			continue;
+		kmm_lock(&z->lock);
+		for (o = 0; o < NR_PAGE_ORDERS; o++)
+			nr[o] += z->nr_free[o];
+		/* Max-order blocks not yet used are free blocks too. */
+		nr[MAX_PAGE_ORDER] += (z->nr_pages - z->fresh_pfn) >>
+				      MAX_PAGE_ORDER;
+		kmm_unlock(&z->lock);
+	}
+}
+
+void kmm_page_stats(struct kmm_page_stats *st)
+{
+	int i, n = atomic_load_explicit(&kmm.nr_zones, memory_order_acquire);
+
+	memset(st, 0, sizeof(*st));
+	for (i = 0; i < n; i++) {
+		struct kmm_zone *z = kmm.zones[i];
+
+		kmm_lock(&z->lock);
+		st->zones++;
+		st->spanned_pages += z->nr_pages;
+		st->free_pages += z->free_pages;
+		st->released_pages += z->released_pages;
+		st->reserved_pages += z->first_pfn;
+		kmm_unlock(&z->lock);
+	}
+}
+
+static int zone_check(struct kmm_zone *z)
+{
+	unsigned long free = 0, released = 0, pfn;
+	int o;
+
+	for (o = 0; o < NR_PAGE_ORDERS; o++) {
+		unsigned long count = 0;
+		struct list_head *pos;
+
+		list_for_each(pos, &z->free_area[o]) {
+			struct kmm_page *page =
+				list_entry(pos, struct kmm_page, lru);
+			unsigned long i, p = page_to_pfn(page);
+
+			if (!(page->flags & PG_buddy) || page->order != o ||
+			    (p & ((1UL << o) - 1)) || p < z->first_pfn ||
+			    p + (1UL << o) > z->fresh_pfn) {
+				kmm_report("zone %d: bad free block pfn %lu order %d",
+					   z->index, p, o);
+				return -1;
+			}
+			for (i = 0; i < (1UL << o); i++) {
+				if (page[i].flags & PG_released)
+					released++;
+				if (i && (page[i].flags & ~PG_released)) {
+					kmm_report("zone %d: pfn %lu inside a free block has flags %#x",
+						   z->index, p + i,
+						   page[i].flags);
+					return -1;
+				}
+			}
+			if (o < MAX_PAGE_ORDER &&
+			    page_is_buddy(z, p ^ (1UL << o), (unsigned int)o)) {
+				kmm_report("zone %d: unmerged buddies at pfn %lu order %d",
+					   z->index, p, o);
+				return -1;
+			}
+			count++;
+			free += 1UL << o;
+		}
+		if (count != z->nr_free[o]) {
+			kmm_report("zone %d: nr_free[%d] is %lu, list has %lu",
+				   z->index, o, z->nr_free[o], count);
+			return -1;
+		}
+	}
+	pfn = z->fresh_pfn;
+	while (pfn + MAX_ORDER_NR_PAGES <= z->nr_pages) {
+		free += MAX_ORDER_NR_PAGES;
+		released += MAX_ORDER_NR_PAGES;
+		pfn += MAX_ORDER_NR_PAGES;
+	}
+	if (free != z->free_pages || released != z->released_pages ||
+	    free - released != z->dirty_pages) {
+		kmm_report("zone %d: counted free %lu released %lu; zone says free %lu released %lu dirty %lu",
+			   z->index, free, released, z->free_pages,
+			   z->released_pages, z->dirty_pages);
+		return -1;
+	}
+	return 0;
+}
+
+int kmm_buddy_check(void)
+{
+	int i, ret = 0,
+	       n = atomic_load_explicit(&kmm.nr_zones, memory_order_acquire);
+
+	for (i = 0; i < n && !ret; i++) {
+		struct kmm_zone *z = kmm.zones[i];
+
+		kmm_lock(&z->lock);
+		ret = zone_check(z);
+		kmm_unlock(&z->lock);
+	}
+	return ret;
+}
+
+/* ----------------------------------------------------------------- fork */
+
+void kmm_page_alloc_fork_prepare(void)
+{
+	int i, n = atomic_load_explicit(&kmm.nr_zones, memory_order_acquire);
+
+	kmm_lock(&kmm.zone_lock);
+	for (i = 0; i < n; i++)
+		kmm_lock(&kmm.zones[i]->lock);
+}
+
+void kmm_page_alloc_fork_parent(void)
+{
+	int i, n = atomic_load_explicit(&kmm.nr_zones, memory_order_acquire);
+
+	for (i = n - 1; i >= 0; i--)
+		kmm_unlock(&kmm.zones[i]->lock);
+	kmm_unlock(&kmm.zone_lock);
+}
+
+void kmm_page_alloc_fork_child(void)
+{
+	int i, n = atomic_load_explicit(&kmm.nr_zones, memory_order_acquire);
+
+	for (i = 0; i < n; i++)
+		pthread_mutex_init(&kmm.zones[i]->lock, NULL);
+	pthread_mutex_init(&kmm.zone_lock, NULL);
+}

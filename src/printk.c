@@ -1,0 +1,203 @@
+/*
+ * printk.c - formatting and reporting without stdio or allocation.
+ *
+ * kmm_snprintf() knows the conversions kmm uses: %s %c %d %i %u %x %p
+ * and %%, with the l, z and ll length modifiers, a field width, '-' to
+ * left-align and '0' to pad.  Reports are built in a buffer on the stack
+ * (256 bytes: the 1 KiB stack budget holds) and written with one write(2).
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+struct outbuf {
+	char *buf;
+	size_t size, len;
+};
+
+static void out_char(struct outbuf *o, char c)
+{
+	if (o->len + 1 < o->size)
+		o->buf[o->len] = c;
+	o->len++;
+}
+
+static void out_field(struct outbuf *o, const char *s, size_t n, int width,
+		      bool left, char pad)
+{
+	int fill = width > (int)n ? width - (int)n : 0;
+
+	if (!left)
+		while (fill-- > 0)
+			out_char(o, pad);
+	while (n--)
+		out_char(o, *s++);
+	if (left)
+		while (fill-- > 0)
+			out_char(o, ' ');
+}
+
+static size_t utoa(char *end, unsigned long long v, unsigned int base)
+{
+	static const char digits[] = "0123456789abcdef";
+	char *p = end;
+
+	do {
+		*--p = digits[v % base];
+		v /= base;
+	} while (v);
+	return (size_t)(end - p);
+}
+
+static int kmm_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	struct outbuf o = { buf, size, 0 };
+	char num[24];
+
+	for (; *fmt; fmt++) {
+		bool left = false, neg = false;
+		char pad = ' ';
+		int width = 0, lng = 0;
+		unsigned long long v;
+		size_t n;
+
+		if (*fmt != '%') {
+			out_char(&o, *fmt);
+			continue;
+		}
+		fmt++;
+		for (;; fmt++) {
+			if (*fmt == '-')
+				left = true;
+			else if (*fmt == '0')
+				pad = '0';
+			else
+				break;
+		}
+		while (*fmt >= '0' && *fmt <= '9')
+			width = width * 10 + (*fmt++ - '0');
+		while (*fmt == 'l' || *fmt == 'z') {
+			lng++;
+			fmt++;
+		}
+		switch (*fmt) {
+		case 's': {
+			const char *s = va_arg(ap, const char *);
+
+			if (!s)
+				s = "(null)";
+			out_field(&o, s, strlen(s), width, left, ' ');
+			break;
+		}
+		case 'c':
+			num[0] = (char)va_arg(ap, int);
+			out_field(&o, num, 1, width, left, ' ');
+			break;
+		case 'd':
+		case 'i': {
+			long long sv = lng ? va_arg(ap, long) : va_arg(ap, int);
+
+			neg = sv < 0;
+			v = neg ? -(unsigned long long)sv : (unsigned long long)sv;
+			n = utoa(num + sizeof(num), v, 10);
+			if (neg) {
+				num[sizeof(num) - ++n] = '-';
+			}
+			out_field(&o, num + sizeof(num) - n, n, width, left, pad);
+			break;
+		}
+		case 'u':
+		case 'x':
+			v = lng ? va_arg(ap, unsigned long)
+				: va_arg(ap, unsigned int);
+			n = utoa(num + sizeof(num), v, *fmt == 'u' ? 10 : 16);
+			out_field(&o, num + sizeof(num) - n, n, width, left, pad);
+			break;
+		case 'p':
+			v = (uintptr_t)va_arg(ap, void *);
+			n = utoa(num + sizeof(num), v, 16);
+			num[sizeof(num) - ++n] = 'x';
+			num[sizeof(num) - ++n] = '0';
+			out_field(&o, num + sizeof(num) - n, n, width, left, ' ');
+			break;
+		case '%':
+			out_char(&o, '%');
+			break;
+		default:
+			return -1;
+		}
+		if (!*fmt)
+			break;
+	}
+	if (size)
+		buf[o.len < size ? o.len : size - 1] = '\0';
+	return (int)o.len;
+}
+
+int kmm_snprintf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = kmm_vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+int kmm_write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = kmm_os_write(fd, buf, len);
+
+		if (n < 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void vreport(const char *fmt, va_list ap)
+{
+	char buf[256];
+	int n;
+
+	memcpy(buf, "kmm: ", 5);
+	n = kmm_vsnprintf(buf + 5, sizeof(buf) - 6, fmt, ap);
+	if (n < 0)
+		n = 0;
+	n += 5;
+	if (n > (int)sizeof(buf) - 2)
+		n = (int)sizeof(buf) - 2;
+	buf[n++] = '\n';
+	kmm_write_all(2, buf, (size_t)n);
+}
+
+void kmm_report(const char *fmt, ...)
+{
+	va_list ap;
+	int saved = errno;
+
+	va_start(ap, fmt);
+	vreport(fmt, ap);
+	va_end(ap);
+	errno = saved;
+}
+
+void kmm_fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(fmt, ap);
+	va_end(ap);
+	kmm_os_abort();
+}
+
+void kmm_bug(const char *file, int line, const char *cond)
+{
+	kmm_fatal("BUG at %s:%d: %s", file, line, cond);
+}

@@ -1,0 +1,682 @@
+/*
+ * slab.c - SLUB-style object caches.
+ *
+ * A slab is a block of 2^order pages from the buddy allocator; its head
+ * struct kmm_page carries the slab fields.  The free pointer of a free
+ * object lives inside it, at s->offset (0, or past the object for caches
+ * with a constructor, whose objects must keep their constructed state).
+ *
+ * Ownership.  Each thread has one active slab per cache (its "cpu slab",
+ * struct kmm_cpu_slab).  The thread owns it: it allocates from
+ * c->freelist and frees into it with no lock and no atomic instruction.
+ * Every other free of an object - by another thread, or into a slab that
+ * no thread owns - is one compare-and-swap on the slab's remote word:
+ *
+ *   remote = [ count:16 | pointer:48 ]  with bit 0 = SLAB_OWNED
+ *
+ * pointer heads the list of objects freed that way, count is its length.
+ * The owner takes the list with one exchange when c->freelist runs dry.
+ * A slab nobody owns keeps all its free objects on that list, so count
+ * tells exactly how many are free: the free that makes the slab entirely
+ * free knows it, and gives the slab back to the cache (kept as one of a
+ * few empty slabs, min_partial) or to the buddy allocator.
+ *
+ * When the active slab has nothing left, its owner lets it go (full and
+ * unowned, on no list) and takes a slab from the cache's partial list, or
+ * a new one.  The first free into a full unowned slab puts it on the
+ * partial list.  At thread exit the active slabs are abandoned: their free
+ * objects are moved onto the remote list and the slab joins the partial
+ * list, where another thread adopts it.
+ *
+ * Locking: s->lock guards s->partial, nr_partial, nr_empty and on_partial.
+ * A free that moves a slab between lists (full -> partial, partial ->
+ * empty) takes s->lock before its compare-and-swap, as SLUB takes
+ * list_lock, so list moves are serialized; adoption and abandonment take
+ * it too.  Frees that move nothing take no lock.
+ */
+#include "internal.h"
+
+#include <string.h>
+
+#define SLAB_OWNED 1ull
+#define REMOTE_PTR_MASK 0x0000fffffffffff8ull
+#define REMOTE_COUNT_SHIFT 48
+#define SLAB_MAX_ORDER 5
+#define SLAB_MIN_OBJECTS 8
+#define SLAB_MIN_PARTIAL 2
+
+static struct kmm_cache cache_store[KMM_MAX_CACHES];
+
+static inline void *remote_ptr(uint64_t w)
+{
+	return (void *)(uintptr_t)(w & REMOTE_PTR_MASK);
+}
+
+static inline unsigned int remote_count(uint64_t w)
+{
+	return (unsigned int)(w >> REMOTE_COUNT_SHIFT);
+}
+
+static inline uint64_t remote_word(void *p, unsigned int count, uint64_t owned)
+{
+	return (uint64_t)count << REMOTE_COUNT_SHIFT | (uintptr_t)p | owned;
+}
+
+static inline void *slab_base(const struct kmm_page *page)
+{
+	return __page_address(page);
+}
+
+/* ------------------------------------------------------- cache creation */
+
+/*
+ * The slab order, as SLUB's calculate_order: the smallest order that
+ * holds SLAB_MIN_OBJECTS objects with at most 1/16 of the slab wasted at
+ * its end, relaxing to 1/8 and 1/4, then fewer objects.
+ */
+static unsigned int calculate_order(unsigned int size)
+{
+	unsigned int fraction, order, min_objects;
+
+	for (min_objects = SLAB_MIN_OBJECTS; min_objects; min_objects /= 2) {
+		for (fraction = 16; fraction >= 4; fraction /= 2) {
+			for (order = 0; order <= SLAB_MAX_ORDER; order++) {
+				unsigned long bytes = PAGE_SIZE << order;
+				unsigned long n = bytes / size;
+
+				if (n < min_objects)
+					continue;
+				if (bytes % size <= bytes / fraction)
+					return order;
+			}
+		}
+	}
+	return SLAB_MAX_ORDER;
+}
+
+static int cache_setup(struct kmm_cache *s, const char *name,
+		       unsigned int size, unsigned int align,
+		       kmm_slab_flags_t flags, void (*ctor)(void *))
+{
+	unsigned int stride;
+	size_t n = strlen(name);
+
+	if (n >= sizeof(s->name))
+		n = sizeof(s->name) - 1;
+	memcpy(s->name, name, n);
+	s->name[n] = '\0';
+	if (flags & KMM_SLAB_HWCACHE_ALIGN && size > CACHE_LINE / 2)
+		align = MAX(align, CACHE_LINE);
+	align = MAX(align, (unsigned int)sizeof(void *));
+	if (!IS_POWER_OF_2(align) || align > PAGE_SIZE)
+		return -1;
+	s->object_size = size;
+	s->flags = flags;
+	s->ctor = ctor;
+	s->align = align;
+	stride = (unsigned int)ALIGN_UP(MAX(size, 16u), 8);
+	if (ctor) {
+		/* The free pointer must not clobber constructed state. */
+		s->offset = stride;
+		stride += sizeof(void *);
+	} else {
+		s->offset = 0;
+	}
+	stride = (unsigned int)ALIGN_UP(stride, align);
+	if (stride > (PAGE_SIZE << SLAB_MAX_ORDER))
+		return -1;
+	s->size = stride;
+	s->reciprocal = ((1ull << 44) + stride - 1) / stride;
+	s->order = calculate_order(stride);
+	s->objects = (unsigned int)((PAGE_SIZE << s->order) / stride);
+	s->min_partial = SLAB_MIN_PARTIAL;
+	pthread_mutex_init(&s->lock, NULL);
+	INIT_LIST_HEAD(&s->partial);
+	s->nr_partial = s->nr_empty = 0;
+	atomic_store(&s->nr_slabs, 0);
+	return 0;
+}
+
+/*
+ * Creates a cache.  No memory is allocated: caches live in a static table,
+ * and their slabs come from the buddy allocator on first use.
+ */
+struct kmm_cache *kmm_cache_create_internal(const char *name,
+					    unsigned int size,
+					    unsigned int align,
+					    kmm_slab_flags_t flags,
+					    void (*ctor)(void *))
+{
+	struct kmm_cache *s = NULL;
+	int i;
+
+	kmm_lock(&kmm.cache_lock);
+	for (i = 0; i < KMM_MAX_CACHES; i++) {
+		if (!kmm.caches[i]) {
+			s = &cache_store[i];
+			break;
+		}
+	}
+	if (s) {
+		memset(s, 0, sizeof(*s));
+		s->index = (unsigned int)i;
+		if (cache_setup(s, name, size, align, flags, ctor) == 0) {
+			kmm.caches[i] = s;
+			if (i >= kmm.nr_caches)
+				kmm.nr_caches = i + 1;
+		} else {
+			s = NULL;
+		}
+	}
+	kmm_unlock(&kmm.cache_lock);
+	return s;
+}
+
+/* ------------------------------------------------------------- slabs */
+
+static struct kmm_page *new_slab(struct kmm_cache *s, kmm_gfp_t gfp,
+				 void **freelist)
+{
+	struct kmm_page *page;
+	char *base, *p;
+	unsigned int i;
+
+	page = __kmm_alloc_pages((gfp & ~(KMM___GFP_ZERO | KMM___GFP_DMA32)) |
+					 KMM___GFP_NOWARN,
+				 s->order);
+	if (!page)
+		return NULL;
+	kmm_prep_compound(page, s->order);
+	page->flags |= PG_slab;
+	page->slab_cache = s;
+	page->objects = (uint16_t)s->objects;
+	page->on_partial = 0;
+	atomic_store_explicit(&page->remote, SLAB_OWNED, memory_order_relaxed);
+
+	base = slab_base(page);
+	for (i = 0, p = base; i < s->objects; i++, p += s->size) {
+		if (s->ctor)
+			s->ctor(p);
+		set_freepointer(s, p, i + 1 < s->objects ? p + s->size : NULL);
+	}
+	*freelist = base;
+	atomic_fetch_add_explicit(&s->nr_slabs, 1, memory_order_relaxed);
+	return page;
+}
+
+static void discard_slab(struct kmm_cache *s, struct kmm_page *page)
+{
+	atomic_fetch_sub_explicit(&s->nr_slabs, 1, memory_order_relaxed);
+	kmm_clear_compound(page, s->order);
+	__kmm_free_pages(page, s->order);
+}
+
+/* Puts an unowned slab on the partial list; s->lock held. */
+static void __add_partial(struct kmm_cache *s, struct kmm_page *page,
+			  bool empty)
+{
+	if (empty) {
+		list_add_tail(&page->slab_list, &s->partial);
+		s->nr_empty++;
+	} else {
+		list_add(&page->slab_list, &s->partial);
+	}
+	page->on_partial = 1;
+	s->nr_partial++;
+}
+
+static void __remove_partial(struct kmm_cache *s, struct kmm_page *page,
+			     bool empty)
+{
+	list_del(&page->slab_list);
+	page->on_partial = 0;
+	s->nr_partial--;
+	if (empty)
+		s->nr_empty--;
+}
+
+/*
+ * Takes a slab from the partial list and makes it ours.  Returns its free
+ * objects in *freelist.  s->lock held.
+ */
+static struct kmm_page *__adopt_partial(struct kmm_cache *s, void **freelist)
+{
+	struct kmm_page *page;
+	uint64_t w;
+
+	if (list_empty(&s->partial))
+		return NULL;
+	page = list_first_entry(&s->partial, struct kmm_page, slab_list);
+	w = atomic_exchange_explicit(&page->remote, SLAB_OWNED,
+				     memory_order_acquire);
+	__remove_partial(s, page, remote_count(w) == page->objects);
+	*freelist = remote_ptr(w);
+	return page;
+}
+
+/*
+ * Lets a thread's active slab go: its local free objects join the remote
+ * list, the owner bit is cleared, and the slab goes where its free count
+ * says.  Another thread may be freeing into it at the same time.
+ */
+static void deactivate_slab(struct kmm_cache *s, struct kmm_page *page,
+			    void *freelist)
+{
+	void *tail = NULL, *p;
+	unsigned int n = 0, total;
+	uint64_t old, new;
+	bool discard = false;
+
+	for (p = freelist; p; p = get_freepointer(s, p)) {
+		tail = p;
+		n++;
+	}
+	kmm_lock(&s->lock);
+	old = atomic_load_explicit(&page->remote, memory_order_relaxed);
+	do {
+		if (n) {
+			set_freepointer(s, tail, remote_ptr(old));
+			new = remote_word(freelist, remote_count(old) + n, 0);
+		} else {
+			new = old & ~SLAB_OWNED;
+		}
+	} while (!atomic_compare_exchange_weak_explicit(
+		&page->remote, &old, new, memory_order_acq_rel,
+		memory_order_relaxed));
+	total = remote_count(new);
+	if (total == page->objects) {
+		if (s->nr_empty < s->min_partial)
+			__add_partial(s, page, true);
+		else
+			discard = true;
+	} else if (total) {
+		__add_partial(s, page, false);
+	}
+	kmm_unlock(&s->lock);
+	if (discard)
+		discard_slab(s, page);
+}
+
+/*
+ * __kmm_slab_alloc - the allocation slow path: c->freelist is empty.
+ * In order, it tries:
+ *  1. objects other threads freed into the active slab (one exchange);
+ *  2. letting the full active slab go, and adopting a partial slab;
+ *  3. a new slab from the buddy allocator.
+ */
+void *__kmm_slab_alloc(struct kmm_cache *s, kmm_gfp_t gfp,
+		       struct kmm_cpu_slab *c)
+{
+	struct kmm_page *page = c->page;
+	void *object = NULL;
+	uint64_t w;
+
+	if (c->freelist) {
+		object = c->freelist;
+		c->freelist = get_freepointer(s, object);
+		return object;
+	}
+	if (page) {
+		w = atomic_exchange_explicit(&page->remote, SLAB_OWNED,
+					     memory_order_acquire);
+		object = remote_ptr(w);
+		if (object)
+			goto found;
+		/*
+		 * Full: let it go.  A remote free may come in between the
+		 * exchange and here; then the CAS fails and we take it.
+		 */
+		w = SLAB_OWNED;
+		if (!atomic_compare_exchange_strong_explicit(
+			    &page->remote, &w, 0, memory_order_acq_rel,
+			    memory_order_relaxed)) {
+			w = atomic_exchange_explicit(&page->remote, SLAB_OWNED,
+						     memory_order_acquire);
+			object = remote_ptr(w);
+			goto found;
+		}
+		c->page = NULL;
+	}
+
+	kmm_lock(&s->lock);
+	page = __adopt_partial(s, &object);
+	kmm_unlock(&s->lock);
+	if (!page) {
+		page = new_slab(s, gfp, &object);
+		if (!page)
+			return NULL;
+	}
+	c->page = page;
+found:
+	c->freelist = get_freepointer(s, object);
+	return object;
+}
+
+/* A thread without state (torn down, or none could be made). */
+void *__kmm_slab_alloc_nothread(struct kmm_cache *s, kmm_gfp_t gfp)
+{
+	struct kmm_thread *t = kmm_thread_slow();
+	void *object;
+
+	if (t)
+		return kmm_slab_alloc(s, gfp);
+	kmm_lock(&kmm.dead_lock);
+	object = __kmm_slab_alloc(s, gfp, &kmm_dead_thread.slab[s->index]);
+	kmm_unlock(&kmm.dead_lock);
+	return object;
+}
+
+/*
+ * __kmm_slab_free - a free outside the thread's active slab: one CAS on
+ * the remote word, and the list move that count and owner bit call for.
+ */
+void __kmm_slab_free(struct kmm_cache *s, struct kmm_page *page, void *object)
+{
+	uint64_t old, new;
+	bool locked = false, was_full, now_empty;
+	unsigned int count;
+
+	old = atomic_load_explicit(&page->remote, memory_order_relaxed);
+	for (;;) {
+		bool owned = old & SLAB_OWNED;
+
+		if (unlikely(remote_ptr(old) == object))
+			kmm_slab_double_free(s, object, "free");
+		count = remote_count(old);
+		was_full = !owned && count == 0;
+		now_empty = !owned && count + 1 == page->objects;
+		if ((was_full || now_empty) && !locked) {
+			kmm_lock(&s->lock);
+			locked = true;
+			old = atomic_load_explicit(&page->remote,
+						   memory_order_relaxed);
+			continue;
+		}
+		if (unlikely(count >= page->objects))
+			kmm_slab_double_free(s, object, "free");
+		set_freepointer(s, object, remote_ptr(old));
+		new = remote_word(object, count + 1, old & SLAB_OWNED);
+		if (atomic_compare_exchange_weak_explicit(
+			    &page->remote, &old, new, memory_order_release,
+			    memory_order_relaxed))
+			break;
+	}
+	if (!locked)
+		return;
+	if (now_empty) {
+		if (page->on_partial)
+			__remove_partial(s, page, false);
+		if (s->nr_empty < s->min_partial) {
+			__add_partial(s, page, true);
+		} else {
+			kmm_unlock(&s->lock);
+			discard_slab(s, page);
+			return;
+		}
+	} else if (was_full) {
+		__add_partial(s, page, false);
+	}
+	kmm_unlock(&s->lock);
+}
+
+/* Abandons every active slab of a thread; the thread is not running. */
+void kmm_slab_flush_thread(struct kmm_thread *t)
+{
+	int i;
+
+	for (i = 0; i < kmm.nr_caches; i++) {
+		struct kmm_cpu_slab *c = &t->slab[i];
+		struct kmm_cache *s = kmm.caches[i];
+
+		if (!c->page || !s)
+			continue;
+		deactivate_slab(s, c->page, c->freelist);
+		c->page = NULL;
+		c->freelist = NULL;
+	}
+}
+
+static void flush_cpu_slab(struct kmm_cache *s, struct kmm_thread *t)
+{
+	struct kmm_cpu_slab *c = &t->slab[s->index];
+
+	if (c->page)
+		deactivate_slab(s, c->page, c->freelist);
+	c->page = NULL;
+	c->freelist = NULL;
+}
+
+/* Frees the empty slabs on the partial list. */
+static void discard_empty(struct kmm_cache *s)
+{
+	struct list_head *pos, *n;
+	struct list_head victims;
+
+	INIT_LIST_HEAD(&victims);
+	kmm_lock(&s->lock);
+	list_for_each_safe(pos, n, &s->partial) {
+		struct kmm_page *page =
+			list_entry(pos, struct kmm_page, slab_list);
+		uint64_t w = atomic_load(&page->remote);
+
+		if (remote_count(w) == page->objects) {
+			__remove_partial(s, page, true);
+			list_add(&page->slab_list, &victims);
+		}
+	}
+	kmm_unlock(&s->lock);
+	list_for_each_safe(pos, n, &victims) {
+		struct kmm_page *page =
+			list_entry(pos, struct kmm_page, slab_list);
+
+		list_del(&page->slab_list);
+		discard_slab(s, page);
+	}
+}
+
+/* ---------------------------------------------------------- statistics */
+
+/*
+ * As SLUB's slabinfo: objects free in unowned slabs are counted exactly,
+ * a thread's active slab counts as fully in use.
+ */
+void kmm_slab_stats(struct kmm_cache *s, struct kmm_slab_stats *st)
+{
+	unsigned long free = 0;
+	struct list_head *pos;
+
+	kmm_lock(&s->lock);
+	list_for_each(pos, &s->partial) {
+		struct kmm_page *page =
+			list_entry(pos, struct kmm_page, slab_list);
+
+		free += remote_count(atomic_load(&page->remote));
+	}
+	kmm_unlock(&s->lock);
+	st->num_slabs = (unsigned long)atomic_load(&s->nr_slabs);
+	st->num_objs = st->num_slabs * s->objects;
+	st->active_objs = st->num_objs > free ? st->num_objs - free : 0;
+}
+
+/* --------------------------------------------------------------- errors */
+
+void kmm_slab_double_free(struct kmm_cache *s, const void *obj,
+			  const char *fn)
+{
+	kmm_fatal("%s(): double free of %p (cache %s)", fn, obj, s->name);
+}
+
+void kmm_invalid_free(const void *obj, const char *fn)
+{
+	kmm_fatal("%s(): invalid pointer %p", fn, obj);
+}
+
+/* --------------------------------------------------------------- fork */
+
+void kmm_slab_fork_prepare(void)
+{
+	int i;
+
+	kmm_lock(&kmm.cache_lock);
+	for (i = 0; i < kmm.nr_caches; i++)
+		if (kmm.caches[i])
+			kmm_lock(&kmm.caches[i]->lock);
+}
+
+void kmm_slab_fork_parent(void)
+{
+	int i;
+
+	for (i = kmm.nr_caches - 1; i >= 0; i--)
+		if (kmm.caches[i])
+			kmm_unlock(&kmm.caches[i]->lock);
+	kmm_unlock(&kmm.cache_lock);
+}
+
+void kmm_slab_fork_child(void)
+{
+	int i;
+
+	for (i = 0; i < kmm.nr_caches; i++)
+		if (kmm.caches[i])
+			pthread_mutex_init(&kmm.caches[i]->lock, NULL);
+	pthread_mutex_init(&kmm.cache_lock, NULL);
+}
+
+/* ---------------------------------------------------------- public API */
+
+KMM_EXPORT struct kmm_cache *kmm_cache_create(const char *name,
+					      unsigned int size,
+					      unsigned int align,
+					      kmm_slab_flags_t flags,
+					      void (*ctor)(void *))
+{
+	struct kmm_cache *s = NULL;
+
+	kmm_init();
+	if (name && size)
+		s = kmm_cache_create_internal(name, size, align, flags, ctor);
+	if (!s) {
+		if (flags & KMM_SLAB_PANIC)
+			kmm_fatal("kmem_cache_create: cannot create cache %s",
+				  name ? name : "(null)");
+		kmm_report("kmem_cache_create(%s) failed: size %u, align %u",
+			   name ? name : "(null)", size, align);
+	}
+	return s;
+}
+
+KMM_EXPORT void *kmm_cache_alloc(struct kmm_cache *s, kmm_gfp_t gfp)
+{
+	void *object = kmm_slab_alloc(s, gfp);
+
+	if (unlikely(!object)) {
+		if (!(gfp & KMM___GFP_NOWARN))
+			kmm_report("kmem_cache_alloc: cache %s: out of memory",
+				   s->name);
+		return NULL;
+	}
+	if (gfp & KMM___GFP_ZERO)
+		memset(object, 0, s->object_size);
+	return object;
+}
+
+static struct kmm_page *object_slab(struct kmm_cache *s, const void *obj,
+				    const char *fn)
+{
+	struct kmm_page *page = __virt_to_page(obj);
+
+	if (unlikely(!page))
+		kmm_invalid_free(obj, fn);
+	page = compound_head(page);
+	if (unlikely(!(page->flags & PG_slab) || !slab_object_ok(
+			     page->slab_cache, page, obj)))
+		kmm_invalid_free(obj, fn);
+	if (unlikely(s && page->slab_cache != s))
+		kmm_fatal("%s(): %p belongs to cache %s, not %s", fn, obj,
+			  page->slab_cache->name, s->name);
+	return page;
+}
+
+KMM_EXPORT void kmm_cache_free(struct kmm_cache *s, void *obj)
+{
+	struct kmm_page *page;
+
+	if (unlikely(!obj))
+		return;
+	page = object_slab(s, obj, "kmem_cache_free");
+	kmm_slab_free(page->slab_cache, page, obj);
+}
+
+KMM_EXPORT int kmm_cache_alloc_bulk(struct kmm_cache *s, kmm_gfp_t gfp,
+				    size_t nr, void **p)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		p[i] = kmm_cache_alloc(s, gfp);
+		if (!p[i]) {
+			kmm_cache_free_bulk(s, i, p);
+			return 0;
+		}
+	}
+	return (int)nr;
+}
+
+KMM_EXPORT void kmm_cache_free_bulk(struct kmm_cache *s, size_t nr, void **p)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		kmm_cache_free(s, p[i]);
+}
+
+KMM_EXPORT int kmm_cache_shrink(struct kmm_cache *s)
+{
+	struct kmm_thread *t = kmm_current;
+
+	if (t)
+		flush_cpu_slab(s, t);
+	discard_empty(s);
+	kmm_drain_local_pages();
+	return 0;
+}
+
+KMM_EXPORT unsigned int kmm_cache_size(const struct kmm_cache *s)
+{
+	return s->object_size;
+}
+
+/*
+ * Destroys a cache.  Every thread's active slab of it is let go first
+ * (destroying a cache still in use by another thread is the caller's
+ * bug, as in the kernel), so objects free in those slabs are not counted
+ * as leaks.  Live objects are reported and the cache and its memory are
+ * kept, as the kernel does.
+ */
+KMM_EXPORT void kmm_cache_destroy(struct kmm_cache *s)
+{
+	struct kmm_slab_stats st;
+	struct list_head *pos;
+
+	if (!s)
+		return;
+	kmm_lock(&kmm.thread_lock);
+	list_for_each(pos, &kmm.threads)
+		flush_cpu_slab(s, list_entry(pos, struct kmm_thread, node));
+	kmm_unlock(&kmm.thread_lock);
+	kmm_lock(&kmm.dead_lock);
+	flush_cpu_slab(s, &kmm_dead_thread);
+	kmm_unlock(&kmm.dead_lock);
+
+	kmm_slab_stats(s, &st);
+	if (st.active_objs) {
+		kmm_report("kmem_cache_destroy %s: Slab cache still has objects (%lu)",
+			   s->name, st.active_objs);
+		return;
+	}
+	discard_empty(s);
+	kmm_lock(&kmm.cache_lock);
+	kmm.caches[s->index] = NULL;
+	kmm_unlock(&kmm.cache_lock);
+}

@@ -1,0 +1,200 @@
+/*
+ * thread.c - initialization, the per-thread pointer, thread exit and fork.
+ *
+ * Each thread's state (struct kmm_thread: its active slab per cache and
+ * its page lists) is carved from the page allocator on the thread's first
+ * allocation and reached through one initial-exec __thread pointer,
+ * kmm_current.  Each layer owns its part: at thread exit and in the child
+ * after fork, slab.c abandons the slabs to their caches and page_alloc.c
+ * drains the page lists.
+ *
+ * A thread whose state is gone (its pthread key destructor ran, and other
+ * destructors or the dynamic loader still allocate) uses kmm_dead_thread,
+ * shared, under kmm.dead_lock.
+ *
+ * Initialization is lazy and runs once, from whichever entry point comes
+ * first in whichever thread; it calls nothing that allocates.
+ *
+ * Locking: kmm.thread_lock guards kmm.threads.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <string.h>
+
+__thread struct kmm_thread *kmm_current __attribute__((tls_model("initial-exec")));
+/* 0: no state yet, 1: has state, 2: state torn down. */
+static __thread int kmm_thread_phase __attribute__((tls_model("initial-exec")));
+
+struct kmm_thread kmm_dead_thread;
+
+struct kmm_global kmm = {
+	.zone_lock = PTHREAD_MUTEX_INITIALIZER,
+	.cache_lock = PTHREAD_MUTEX_INITIALIZER,
+	.thread_lock = PTHREAD_MUTEX_INITIALIZER,
+	.dead_lock = PTHREAD_MUTEX_INITIALIZER,
+	.vmap_lock = PTHREAD_MUTEX_INITIALIZER,
+	.threads = LIST_HEAD_INIT(kmm.threads),
+};
+
+static void thread_exit(void *arg);
+
+void kmm_init_slow(void)
+{
+	int expected = 0;
+
+	if (atomic_compare_exchange_strong(&kmm.init_state, &expected, 1)) {
+		kmm.init_tid = kmm_os_gettid();
+		kmm_parse_options();
+		pthread_key_create(&kmm.thread_key, thread_exit);
+		kmm_kmalloc_init();
+		atomic_store_explicit(&kmm.init_state, 2, memory_order_release);
+		return;
+	}
+	/* Re-entered from our own initialization: the options are set. */
+	if (kmm.init_tid == kmm_os_gettid())
+		return;
+	while (atomic_load_explicit(&kmm.init_state, memory_order_acquire) != 2)
+		sched_yield();
+}
+
+static unsigned int thread_order(void)
+{
+	return order_for_size(sizeof(struct kmm_thread));
+}
+
+/*
+ * First allocation of a thread: its state, or NULL when it has none any
+ * more (then the caller takes the kmm_dead_thread path).
+ */
+struct kmm_thread *kmm_thread_slow(void)
+{
+	struct kmm_page *page;
+	struct kmm_thread *t;
+
+	kmm_init();
+	if (kmm_current)
+		return kmm_current;
+	if (kmm_thread_phase == 2)
+		return NULL;
+	page = __kmm_alloc_pages(KMM_GFP_KERNEL | KMM___GFP_ZERO |
+					 KMM___GFP_NOWARN,
+				 thread_order());
+	if (!page)
+		return NULL;
+	t = __page_address(page);
+	t->tid = kmm_os_gettid();
+	t->order = thread_order();
+	kmm_lock(&kmm.thread_lock);
+	list_add(&t->node, &kmm.threads);
+	kmm_unlock(&kmm.thread_lock);
+	kmm_current = t;
+	kmm_thread_phase = 1;
+	/* May allocate (keys past the first 32): kmm_current is set. */
+	pthread_setspecific(kmm.thread_key, t);
+	return t;
+}
+
+/* Hands a thread's slabs and pages back; t is not in use by anyone. */
+static void thread_release(struct kmm_thread *t)
+{
+	kmm_slab_flush_thread(t);
+	kmm_pcp_drain(t);
+}
+
+static void thread_free(struct kmm_thread *t)
+{
+	struct kmm_page *page = kmm_virt_to_page(t);
+
+	kmm_lock(&kmm.thread_lock);
+	list_del(&t->node);
+	kmm_unlock(&kmm.thread_lock);
+	__kmm_free_pages(page, t->order);
+}
+
+static void thread_exit(void *arg)
+{
+	struct kmm_thread *t = arg;
+	int saved = errno;
+
+	if (!t || t != kmm_current)
+		return;
+	thread_release(t);
+	kmm_current = NULL;
+	kmm_thread_phase = 2;
+	thread_free(t);
+	errno = saved;
+}
+
+/* ----------------------------------------------------------------- fork */
+
+static void fork_prepare(void)
+{
+	if (atomic_load_explicit(&kmm.init_state, memory_order_acquire) != 2)
+		return;
+	kmm_lock(&kmm.dead_lock);
+	kmm_lock(&kmm.thread_lock);
+	kmm_slab_fork_prepare();
+	kmm_vmalloc_fork_prepare();
+	kmm_page_alloc_fork_prepare();
+}
+
+static void fork_parent(void)
+{
+	if (atomic_load_explicit(&kmm.init_state, memory_order_acquire) != 2)
+		return;
+	kmm_page_alloc_fork_parent();
+	kmm_vmalloc_fork_parent();
+	kmm_slab_fork_parent();
+	kmm_unlock(&kmm.thread_lock);
+	kmm_unlock(&kmm.dead_lock);
+}
+
+/*
+ * In the child only the forking thread survives.  Every lock is made new
+ * (another thread may have held one at the moment of fork: prepare took
+ * them all, so their data is consistent), then the state of the threads
+ * that did not survive is taken over: their slabs go back to the caches,
+ * their pages to the zones.
+ */
+static void fork_child(void)
+{
+	struct list_head *pos, *n;
+
+	if (atomic_load_explicit(&kmm.init_state, memory_order_acquire) != 2)
+		return;
+	kmm_page_alloc_fork_child();
+	kmm_vmalloc_fork_child();
+	kmm_slab_fork_child();
+	pthread_mutex_init(&kmm.thread_lock, NULL);
+	pthread_mutex_init(&kmm.dead_lock, NULL);
+	kmm.init_tid = kmm_os_gettid();
+
+	list_for_each_safe(pos, n, &kmm.threads) {
+		struct kmm_thread *t = list_entry(pos, struct kmm_thread, node);
+
+		if (t == kmm_current)
+			continue;
+		thread_release(t);
+		thread_free(t);
+	}
+	if (kmm_current)
+		kmm_current->tid = kmm_os_gettid();
+}
+
+/*
+ * Registered from an ELF constructor, not lazily: handlers registered
+ * later run earlier in prepare, and another library's prepare handler
+ * that allocates must find kmm's locks free.
+ */
+__attribute__((constructor)) static void kmm_constructor(void)
+{
+	kmm_init();
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
+
+__attribute__((destructor)) static void kmm_destructor(void)
+{
+	kmm_stats_at_exit();
+}

@@ -1,0 +1,376 @@
+/*
+ * vmalloc.c - huge requests, each a mapping of its own.
+ *
+ * An area is size bytes rounded up to pages, followed by a guard page
+ * (PROT_NONE) so a run past its end faults.  The registry (vmap_area)
+ * is an open-addressing hash table keyed by the area's start, so free()
+ * can tell a vmalloc pointer from a foreign one without reading it, and
+ * vmallocinfo can list the areas.  The table lives in its own mapping and
+ * doubles when half full; deletion shifts entries back (no tombstones).
+ *
+ * Locking: kmm.vmap_lock guards the table.  Mapping and unmapping happen
+ * outside it.
+ */
+#include "internal.h"
+
+#include <string.h>
+
+#define HUGE_SIZE (2UL << 20)
+
+struct vmap_area {
+	uintptr_t start;	/* 0: empty slot */
+	size_t size;		/* bytes usable, page multiple */
+	const void *caller;
+	size_t map_size;	/* whole mapping, guard page included */
+	uintptr_t map_start;
+};
+
+static struct vmap_area *vmap_table;
+static size_t vmap_cap;		/* power of two */
+static size_t vmap_count;
+static size_t vmap_bytes;
+
+static inline size_t vmap_hash(uintptr_t start)
+{
+	return (size_t)(((start >> PAGE_SHIFT) * 0x9e3779b97f4a7c15ull) >>
+			(64 - __builtin_ctzl(vmap_cap)));
+}
+
+static struct vmap_area *__vmap_find(uintptr_t start)
+{
+	size_t i;
+
+	if (!vmap_table)
+		return NULL;
+	for (i = vmap_hash(start);; i = (i + 1) & (vmap_cap - 1)) {
+		if (vmap_table[i].start == start)
+			return &vmap_table[i];
+		if (!vmap_table[i].start)
+			return NULL;
+	}
+}
+
+static void __vmap_put(struct vmap_area *tab, size_t cap,
+		       const struct vmap_area *va)
+{
+	size_t i, save = vmap_cap;
+
+	vmap_cap = cap;
+	for (i = vmap_hash(va->start); tab[i].start; i = (i + 1) & (cap - 1))
+		;
+	tab[i] = *va;
+	vmap_cap = save;
+}
+
+/* Makes room for one more entry; vmap_lock held. */
+static bool __vmap_reserve(void)
+{
+	size_t cap = vmap_cap ? vmap_cap * 2 : 256, i;
+	struct vmap_area *tab;
+
+	if (vmap_table && (vmap_count + 1) * 2 <= vmap_cap)
+		return true;
+	tab = kmm_os_map(NULL, cap * sizeof(*tab), false);
+	if (!tab)
+		return false;
+	for (i = 0; i < vmap_cap; i++)
+		if (vmap_table[i].start)
+			__vmap_put(tab, cap, &vmap_table[i]);
+	if (vmap_table)
+		kmm_os_unmap(vmap_table, vmap_cap * sizeof(*tab));
+	vmap_table = tab;
+	vmap_cap = cap;
+	return true;
+}
+
+/* Removes an entry, shifting the following cluster back. */
+static void __vmap_remove(struct vmap_area *va)
+{
+	size_t i = (size_t)(va - vmap_table), j = i, k;
+
+	for (;;) {
+		vmap_table[i].start = 0;
+		for (;;) {
+			j = (j + 1) & (vmap_cap - 1);
+			if (!vmap_table[j].start)
+				return;
+			k = vmap_hash(vmap_table[j].start);
+			/* Can entry j move to hole i? */
+			if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+				continue;
+			break;
+		}
+		vmap_table[i] = vmap_table[j];
+		i = j;
+	}
+}
+
+void *__kmm_vmalloc(size_t size, size_t align, kmm_gfp_t gfp, bool huge,
+		    const void *caller)
+{
+	struct vmap_area va;
+	size_t len, map_len;
+	uintptr_t p, a;
+
+	kmm_init();
+	if (!size || size > (size_t)PTRDIFF_MAX - (64UL << 20))
+		return NULL;
+	len = ALIGN_UP(size, PAGE_SIZE);
+	if (huge && len >= HUGE_SIZE)
+		align = MAX(align, HUGE_SIZE);
+	if (align < PAGE_SIZE)
+		align = PAGE_SIZE;
+	if (!kmm_mem_charge(len))
+		return NULL;
+	map_len = len + PAGE_SIZE + (align > PAGE_SIZE ? align : 0);
+	p = (uintptr_t)kmm_os_map(NULL, map_len, false);
+	if (!p) {
+		kmm_mem_uncharge(len);
+		return NULL;
+	}
+	a = ALIGN_UP(p, align);
+	if (a > p) {
+		kmm_os_unmap((void *)p, a - p);
+		map_len -= a - p;
+	}
+	if (map_len > len + PAGE_SIZE) {
+		kmm_os_unmap((void *)(a + len + PAGE_SIZE),
+			     map_len - len - PAGE_SIZE);
+		map_len = len + PAGE_SIZE;
+	}
+	kmm_os_protect_none((void *)(a + len), PAGE_SIZE);
+	if (huge)
+		kmm_os_hugepage((void *)a, len);
+
+	va.start = a;
+	va.size = len;
+	va.caller = caller;
+	va.map_start = a;
+	va.map_size = map_len;
+	kmm_lock(&kmm.vmap_lock);
+	if (!__vmap_reserve()) {
+		kmm_unlock(&kmm.vmap_lock);
+		kmm_os_unmap((void *)a, map_len);
+		kmm_mem_uncharge(len);
+		return NULL;
+	}
+	__vmap_put(vmap_table, vmap_cap, &va);
+	vmap_count++;
+	vmap_bytes += len;
+	kmm_unlock(&kmm.vmap_lock);
+	return (void *)a;
+}
+
+size_t kmm_vmalloc_size(const void *p)
+{
+	struct vmap_area *va;
+	size_t size = 0;
+
+	kmm_lock(&kmm.vmap_lock);
+	va = __vmap_find((uintptr_t)p);
+	if (va)
+		size = va->size;
+	kmm_unlock(&kmm.vmap_lock);
+	return size;
+}
+
+bool __kmm_vfree(const void *p)
+{
+	struct vmap_area *va, copy;
+
+	if (!p || ((uintptr_t)p & (PAGE_SIZE - 1)))
+		return false;
+	kmm_lock(&kmm.vmap_lock);
+	va = __vmap_find((uintptr_t)p);
+	if (!va) {
+		kmm_unlock(&kmm.vmap_lock);
+		return false;
+	}
+	copy = *va;
+	__vmap_remove(va);
+	vmap_count--;
+	vmap_bytes -= copy.size;
+	kmm_unlock(&kmm.vmap_lock);
+	kmm_os_unmap((void *)copy.map_start, copy.map_size);
+	kmm_mem_uncharge(copy.size);
+	return true;
+}
+
+/*
+ * Resizes an area with mremap: the pages move, nothing is copied.  The
+ * guard page is a mapping of its own (mremap cannot span two), so it is
+ * unmapped first and made again at the new end.
+ */
+void *__kmm_vrealloc(void *p, size_t size, kmm_gfp_t gfp)
+{
+	struct vmap_area *va, copy;
+	size_t len = ALIGN_UP(size, PAGE_SIZE);
+	void *q;
+
+	kmm_lock(&kmm.vmap_lock);
+	va = __vmap_find((uintptr_t)p);
+	if (!va) {
+		kmm_unlock(&kmm.vmap_lock);
+		return NULL;
+	}
+	copy = *va;
+	__vmap_remove(va);
+	vmap_count--;
+	vmap_bytes -= copy.size;
+	kmm_unlock(&kmm.vmap_lock);
+
+	if (len > copy.size && !kmm_mem_charge(len - copy.size))
+		goto fail;
+	/* Only the part before the guard moves; drop what precedes. */
+	if (copy.map_start != copy.start)
+		kmm_os_unmap((void *)copy.map_start,
+			     copy.start - copy.map_start);
+	kmm_os_unmap((void *)(copy.start + copy.size), PAGE_SIZE);
+	q = kmm_os_remap(p, copy.size, len + PAGE_SIZE);
+	if (!q) {
+		if (len > copy.size)
+			kmm_mem_uncharge(len - copy.size);
+		/* Put the guard back and keep the old area. */
+		kmm_os_map((void *)(copy.start + copy.size), PAGE_SIZE, true);
+		kmm_os_protect_none((void *)(copy.start + copy.size),
+				    PAGE_SIZE);
+		copy.map_start = copy.start;
+		copy.map_size = copy.size + PAGE_SIZE;
+		goto fail;
+	}
+	if (len < copy.size)
+		kmm_mem_uncharge(copy.size - len);
+	kmm_os_protect_none((char *)q + len, PAGE_SIZE);
+	copy.start = copy.map_start = (uintptr_t)q;
+	copy.size = len;
+	copy.map_size = len + PAGE_SIZE;
+	kmm_lock(&kmm.vmap_lock);
+	__vmap_reserve();
+	__vmap_put(vmap_table, vmap_cap, &copy);
+	vmap_count++;
+	vmap_bytes += copy.size;
+	kmm_unlock(&kmm.vmap_lock);
+	return q;
+fail:
+	kmm_lock(&kmm.vmap_lock);
+	__vmap_reserve();
+	__vmap_put(vmap_table, vmap_cap, &copy);
+	vmap_count++;
+	vmap_bytes += copy.size;
+	kmm_unlock(&kmm.vmap_lock);
+	return NULL;
+}
+
+void kmm_vmalloc_stats(struct kmm_vmalloc_stats *st)
+{
+	kmm_lock(&kmm.vmap_lock);
+	st->nr_areas = vmap_count;
+	st->bytes = vmap_bytes;
+	kmm_unlock(&kmm.vmap_lock);
+}
+
+/* /proc/vmallocinfo: range, size (guard page included), caller. */
+int kmm_vmallocinfo(int fd)
+{
+	char line[160];
+	size_t i;
+	int n, ret = 0;
+
+	kmm_lock(&kmm.vmap_lock);
+	for (i = 0; i < vmap_cap && ret == 0; i++) {
+		struct vmap_area *va = &vmap_table[i];
+
+		if (!va->start)
+			continue;
+		n = kmm_snprintf(line, sizeof(line),
+				 "%p-%p %8zu %p pages=%zu vmalloc\n",
+				 (void *)va->start,
+				 (void *)(va->start + va->size + PAGE_SIZE),
+				 va->size + PAGE_SIZE, va->caller,
+				 va->size >> PAGE_SHIFT);
+		ret = kmm_write_all(fd, line, (size_t)n);
+	}
+	kmm_unlock(&kmm.vmap_lock);
+	return ret;
+}
+
+void kmm_vmalloc_fork_prepare(void)
+{
+	kmm_lock(&kmm.vmap_lock);
+}
+
+void kmm_vmalloc_fork_parent(void)
+{
+	kmm_unlock(&kmm.vmap_lock);
+}
+
+void kmm_vmalloc_fork_child(void)
+{
+	pthread_mutex_init(&kmm.vmap_lock, NULL);
+}
+
+/* ---------------------------------------------------------- public API */
+
+KMM_EXPORT void *kmm_vmalloc(size_t size)
+{
+	return __kmm_vmalloc(size, 0, KMM_GFP_KERNEL, false,
+			     __builtin_return_address(0));
+}
+
+KMM_EXPORT void *kmm_vzalloc(size_t size)
+{
+	/* Fresh anonymous mappings read as zero. */
+	return __kmm_vmalloc(size, 0, KMM_GFP_KERNEL | KMM___GFP_ZERO, false,
+			     __builtin_return_address(0));
+}
+
+KMM_EXPORT void *kmm_vmalloc_huge(size_t size, kmm_gfp_t gfp)
+{
+	return __kmm_vmalloc(size, 0, gfp, true, __builtin_return_address(0));
+}
+
+KMM_EXPORT void *kmm_vrealloc(void *p, size_t size, kmm_gfp_t gfp)
+{
+	if (!p)
+		return __kmm_vmalloc(size, 0, gfp, false,
+				     __builtin_return_address(0));
+	if (!size) {
+		kmm_vfree(p);
+		return NULL;
+	}
+	return __kmm_vrealloc(p, size, gfp);
+}
+
+KMM_EXPORT void kmm_vfree(const void *p)
+{
+	if (!p)
+		return;
+	if (!__kmm_vfree(p))
+		kmm_invalid_free(p, "vfree");
+}
+
+KMM_EXPORT int kmm_is_vmalloc_addr(const void *p)
+{
+	uintptr_t a = (uintptr_t)p;
+	size_t i;
+	int found = 0;
+
+	kmm_lock(&kmm.vmap_lock);
+	for (i = 0; i < vmap_cap && !found; i++) {
+		struct vmap_area *va = &vmap_table[i];
+
+		found = va->start && a >= va->start && a < va->start + va->size;
+	}
+	kmm_unlock(&kmm.vmap_lock);
+	return found;
+}
+
+/*
+ * vmalloc areas are mappings of their own, not pages of a zone: there is
+ * no struct page for them, so this returns NULL (documented).
+ */
+KMM_EXPORT struct kmm_page *kmm_vmalloc_to_page(const void *p)
+{
+	(void)p;
+	return NULL;
+}
