@@ -6,14 +6,16 @@
 . "$srcdir/lib/test.sh"
 
 need_lib
+# configure's NM may carry options ("nm -B").
 nm=${NM:-nm}
-need_cmd "$nm"
+need_cmd "${nm%% *}"
 make_tmpdir
 t=$TEST_TMPDIR
 
 # Defined dynamic symbols, without symbol versions; the linker's own
 # section markers and init/fini stubs are not kmm's to choose.
-"$nm" -D --defined-only "$KMM_LIB" >"$t/nm" ||
+# shellcheck disable=SC2086
+$nm -D --defined-only "$KMM_LIB" >"$t/nm" ||
 	hard_error "$nm -D --defined-only $KMM_LIB failed"
 awk 'NF >= 3 { print $3 }' "$t/nm" | sed 's/@.*//' |
 	grep -Ev '^(_init|_fini|__bss_start|_edata|_end)$' |
