@@ -374,6 +374,7 @@ struct kmm_cache {
 	unsigned int objects;	/* per slab */
 	unsigned int align;
 	uint64_t reciprocal;	/* ceil(2^44 / size): exact for slabs up to 1 MiB */
+	uintptr_t slab_mask;	/* (PAGE_SIZE << order) - 1 */
 	kmm_slab_flags_t flags;
 	void (*ctor)(void *);
 
@@ -471,10 +472,12 @@ static __always_inline bool slab_object_ok(const struct kmm_cache *s,
 					   const struct kmm_page *page,
 					   const void *p)
 {
-	uint64_t off = (uintptr_t)p - (uintptr_t)__page_address(page);
+	/* Slabs are naturally aligned buddy blocks. */
+	uint64_t off = (uintptr_t)p & s->slab_mask;
 	uint64_t idx = (off * s->reciprocal) >> 44;
 
-	return idx * s->size == off && idx < page->objects;
+	(void)page;
+	return idx * s->size == off && idx < s->objects;
 }
 
 /* ----------------------------------------------------------- kmalloc.c */
@@ -498,6 +501,27 @@ size_t kmm_vmalloc_threshold(void);
 static __always_inline unsigned int kmalloc_index(size_t size)
 {
 	return kmalloc_size_index[(size + 15) >> 4];
+}
+
+/*
+ * The malloc fast path: kmalloc caches are the first KMALLOC_NR_CACHES
+ * in kmm.caches[], so the class index is the cpu slab index, and their
+ * free pointer is at offset 0.  NULL sends the caller to the slow path.
+ */
+static __always_inline void *kmalloc_fast(size_t size)
+{
+	struct kmm_thread *t = kmm_current;
+	struct kmm_cpu_slab *c;
+	void *object;
+
+	if (unlikely(!t))
+		return NULL;
+	c = &t->slab[kmalloc_index(size)];
+	object = c->freelist;
+	if (unlikely(!object))
+		return NULL;
+	c->freelist = *(void **)object;
+	return object;
 }
 
 /* ----------------------------------------------------------- vmalloc.c */

@@ -58,7 +58,8 @@ void kmm_kmalloc_init(void)
 		kmalloc_name(name, sizeof(name), size);
 		kmalloc_caches[i] = kmm_cache_create_internal(name, size, align,
 							      0, NULL);
-		if (!kmalloc_caches[i])
+		/* kmalloc_fast() relies on class index == cache index. */
+		if (!kmalloc_caches[i] || kmalloc_caches[i]->index != i)
 			kmm_fatal("cannot create %s", name);
 	}
 }

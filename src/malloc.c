@@ -45,14 +45,10 @@ static __noinline void *malloc_slow(size_t size, kmm_gfp_t gfp, size_t align)
 static __always_inline void *do_malloc(size_t size)
 {
 	if (likely(size <= KMALLOC_MAX_CACHE_SIZE)) {
-		struct kmm_cache *s = kmalloc_caches[kmalloc_index(size)];
+		void *p = kmalloc_fast(size);
 
-		if (likely(s)) {
-			void *p = kmm_slab_alloc(s, MALLOC_GFP);
-
-			if (likely(p))
-				return p;
-		}
+		if (likely(p))
+			return p;
 	}
 	return malloc_slow(size, MALLOC_GFP, 0);
 }
@@ -284,14 +280,10 @@ KMM_EXPORT void *__libc_memalign(size_t, size_t)
 void *kmm_new(size_t size, size_t align)
 {
 	if (align <= MALLOC_ALIGN && likely(size <= KMALLOC_MAX_CACHE_SIZE)) {
-		struct kmm_cache *s = kmalloc_caches[kmalloc_index(size)];
+		void *p = kmalloc_fast(size);
 
-		if (likely(s)) {
-			void *p = kmm_slab_alloc(s, MALLOC_GFP);
-
-			if (likely(p))
-				return p;
-		}
+		if (likely(p))
+			return p;
 	}
 	if (size > (size_t)PTRDIFF_MAX)
 		return NULL;

@@ -129,6 +129,7 @@ static int cache_setup(struct kmm_cache *s, const char *name,
 	s->reciprocal = ((1ull << 44) + stride - 1) / stride;
 	s->order = calculate_order(stride);
 	s->objects = (unsigned int)((PAGE_SIZE << s->order) / stride);
+	s->slab_mask = (PAGE_SIZE << s->order) - 1;
 	s->min_partial = SLAB_MIN_PARTIAL;
 	pthread_mutex_init(&s->lock, NULL);
 	INIT_LIST_HEAD(&s->partial);
