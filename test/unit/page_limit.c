@@ -1,0 +1,104 @@
+/*
+ * page_limit - KMM_MEMORY_LIMIT caps what the page allocator and
+ * vmalloc hand out together: with KMM_MEMORY_LIMIT=64M, max-order blocks
+ * run out after at most 64 MiB (and not much earlier), then single pages
+ * run out too, kmalloc and vmalloc return NULL, nothing crashes; freeing
+ * a block lets an allocation of that size succeed again, and freeing
+ * everything lets the same amount be allocated again.
+ */
+#include "ut.h"
+
+#define LIMIT (64UL << 20)
+#define LIMIT_PAGES (LIMIT / PAGE_SIZE)
+/* Pages kmm may keep for itself (per-thread state, cached page lists). */
+#define SLACK_PAGES 1024
+
+static unsigned long big[64];
+static unsigned long small[LIMIT_PAGES];
+
+int main(int argc, char **argv)
+{
+	static const char *const env[] = { "KMM_MEMORY_LIMIT=64M", NULL };
+	size_t nbig = 0, nsmall = 0, i, again;
+	void *v, *k;
+
+	ut_reexec_with_env(argv, env);
+	test_init();
+
+	while (nbig < ARRAY_SIZE(big) &&
+	       (big[nbig] = __get_free_pages(GFP_KERNEL | __GFP_NOWARN,
+					     MAX_PAGE_ORDER)))
+		nbig++;
+	expect(nbig * MAX_ORDER_NR_PAGES <= LIMIT_PAGES,
+		   "under a 64 MiB limit: expected at most %lu max-order "
+		   "blocks, got %zu", LIMIT_PAGES / MAX_ORDER_NR_PAGES, nbig);
+	expect(nbig * MAX_ORDER_NR_PAGES + SLACK_PAGES +
+				   MAX_ORDER_NR_PAGES > LIMIT_PAGES,
+		   "under a 64 MiB limit: expected about %lu max-order "
+		   "blocks, got %zu", LIMIT_PAGES / MAX_ORDER_NR_PAGES, nbig);
+
+	while (nsmall < ARRAY_SIZE(small) &&
+	       (small[nsmall] = __get_free_page(GFP_KERNEL | __GFP_NOWARN)))
+		nsmall++;
+	expect_le(nbig * MAX_ORDER_NR_PAGES + nsmall, LIMIT_PAGES);
+	expect(nbig * MAX_ORDER_NR_PAGES + nsmall + SLACK_PAGES >=
+			   LIMIT_PAGES,
+		   "expected about %lu pages under the limit, got %zu",
+		   LIMIT_PAGES, nbig * MAX_ORDER_NR_PAGES + nsmall);
+
+	/* Every route fails cleanly at the limit. */
+	expect_null((void *)__get_free_page(GFP_KERNEL | __GFP_NOWARN));
+	expect_null(alloc_pages(GFP_KERNEL | __GFP_NOWARN, 4));
+	expect_null(alloc_pages_exact(33 * 1024, GFP_KERNEL | __GFP_NOWARN));
+	expect_null(kmalloc(1 << 20, GFP_KERNEL | __GFP_NOWARN));
+	expect_null(kmalloc(6 << 20, GFP_KERNEL | __GFP_NOWARN));
+	expect_null(vmalloc(1 << 20));
+	expect_null(vzalloc(8 << 20));
+	expect_eq(kmm_buddy_check(), 0);
+
+	/* One max-order block freed: one can be had again, not two. */
+	if (nbig) {
+		free_pages(big[--nbig], MAX_PAGE_ORDER);
+		big[nbig] = __get_free_pages(GFP_KERNEL | __GFP_NOWARN,
+					     MAX_PAGE_ORDER);
+		expect_nonnull((void *)big[nbig]);
+		if (big[nbig])
+			nbig++;
+		expect_null((void *)__get_free_pages(GFP_KERNEL | __GFP_NOWARN,
+						     MAX_PAGE_ORDER));
+	}
+
+	/* A block freed makes room for vmalloc, which shares the limit. */
+	if (nbig) {
+		free_pages(big[--nbig], MAX_PAGE_ORDER);
+		v = vmalloc(2 << 20);
+		expect_nonnull(v);
+		memset(v, 1, 2 << 20);
+		expect_null(vmalloc(4 << 20));
+		vfree(v);
+		v = vmalloc(3 << 20);
+		expect_nonnull(v);
+		vfree(v);
+	}
+
+	/* Everything freed: the same amount fits again. */
+	while (nsmall)
+		free_page(small[--nsmall]);
+	for (i = 0; i < nbig; i++)
+		free_pages(big[i], MAX_PAGE_ORDER);
+	kmm_drain_local_pages();
+	expect_eq(kmm_buddy_check(), 0);
+	for (again = 0; again < nbig; again++) {
+		big[again] = __get_free_pages(GFP_KERNEL | __GFP_NOWARN,
+					      MAX_PAGE_ORDER);
+		expect_nonnull((void *)big[again]);
+	}
+	k = kmalloc(100, GFP_KERNEL);
+	for (i = 0; i < again; i++)
+		free_pages(big[i], MAX_PAGE_ORDER);
+	kfree(k);
+	v = vmalloc(32 << 20);
+	expect_nonnull(v);
+	vfree(v);
+	return 0;
+}
