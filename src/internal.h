@@ -111,6 +111,7 @@ enum {
 	PG_some_released = 1u << 6, /* free block head: some page released */
 	PG_pcp = 1u << 7,	   /* on a per-thread page list */
 	PG_large = 1u << 8,	   /* head of a kmalloc page run */
+	PG_clean = 1u << 9,	   /* free block head: every page released */
 };
 
 struct kmm_cache;

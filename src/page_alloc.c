@@ -8,7 +8,10 @@
  * PG_released.  PG_released is per page: the page was given back with
  * madvise(MADV_DONTNEED) (or never touched) and reads as zero.  The head
  * of a free block carries PG_some_released when any page of the block may
- * have PG_released, so blocks without it need no scan.
+ * have PG_released, so blocks without it need no scan, and PG_clean when
+ * all of them have it.  Clean blocks sit at the tail of their free list,
+ * the others at the head: allocation reuses resident memory first, and
+ * release walks only the blocks that hold some.
  *
  * Accounting per zone: free_pages counts pages on free_area[] plus the
  * max-order blocks not yet used (from fresh_pfn); dirty_pages counts free
@@ -83,13 +86,17 @@ static inline bool page_is_buddy(struct kmm_zone *z, unsigned long buddy_pfn,
 	return (buddy->flags & PG_buddy) && buddy->order == order;
 }
 
+/* state: 0, PG_some_released, or PG_some_released | PG_clean. */
 static inline void add_to_free_area(struct kmm_zone *z, struct kmm_page *page,
-				    unsigned int order, uint16_t some_released)
+				    unsigned int order, uint16_t state)
 {
 	page->flags = (uint16_t)((page->flags & PG_released) | PG_buddy |
-				 some_released);
+				 state);
 	page->order = (uint8_t)order;
-	list_add(&page->lru, &z->free_area[order]);
+	if (state & PG_clean)
+		list_add_tail(&page->lru, &z->free_area[order]);
+	else
+		list_add(&page->lru, &z->free_area[order]);
 	z->nr_free[order]++;
 }
 
@@ -99,7 +106,7 @@ static inline void del_from_free_area(struct kmm_zone *z,
 {
 	list_del(&page->lru);
 	z->nr_free[order]--;
-	page->flags &= (uint16_t)~(PG_buddy | PG_some_released);
+	page->flags &= (uint16_t)~(PG_buddy | PG_some_released | PG_clean);
 }
 
 /*
@@ -107,21 +114,25 @@ static inline void del_from_free_area(struct kmm_zone *z,
  * free_area[].  Caller holds zone->lock and has done the accounting.
  */
 static void __free_one_page(struct kmm_zone *z, unsigned long pfn,
-			    unsigned int order, uint16_t some_released)
+			    unsigned int order, uint16_t state)
 {
 	while (order < MAX_PAGE_ORDER) {
 		unsigned long buddy_pfn = pfn ^ (1UL << order);
 		struct kmm_page *buddy;
+		uint16_t bs;
 
 		if (!page_is_buddy(z, buddy_pfn, order))
 			break;
 		buddy = pfn_to_page(z, buddy_pfn);
-		some_released |= buddy->flags & PG_some_released;
+		bs = buddy->flags & (PG_some_released | PG_clean);
+		/* Clean only if both halves are; released if either has some. */
+		state = (uint16_t)((state | bs) & (PG_some_released |
+						    (state & bs & PG_clean)));
 		del_from_free_area(z, buddy, order);
 		pfn &= ~(1UL << order);
 		order++;
 	}
-	add_to_free_area(z, pfn_to_page(z, pfn), order, some_released);
+	add_to_free_area(z, pfn_to_page(z, pfn), order, state);
 }
 
 /* Used by zone.c when a zone is set up. */
@@ -134,22 +145,21 @@ void kmm_zone_add_fresh(struct kmm_zone *z, unsigned long pfn,
 	/* Never touched: reads as zero and is not resident. */
 	for (i = 0; i < n; i++)
 		page[i].flags = PG_released;
-	add_to_free_area(z, page, order, PG_some_released);
+	add_to_free_area(z, page, order, PG_some_released | PG_clean);
 	z->free_pages += n;
 	z->released_pages += n;
 }
 
 /* Splits the upper halves of a block of order high off down to low. */
 static inline void expand(struct kmm_zone *z, struct kmm_page *page,
-			  unsigned int low, unsigned int high,
-			  uint16_t some_released)
+			  unsigned int low, unsigned int high, uint16_t state)
 {
 	unsigned long size = 1UL << high;
 
 	while (high > low) {
 		high--;
 		size >>= 1;
-		add_to_free_area(z, page + size, high, some_released);
+		add_to_free_area(z, page + size, high, state);
 	}
 }
 
@@ -162,6 +172,7 @@ static struct kmm_page *__rmqueue_smallest(struct kmm_zone *z,
 					   unsigned int order,
 					   uint16_t *some_released)
 {
+	uint16_t state;
 	unsigned int o;
 
 	for (o = order; o < NR_PAGE_ORDERS; o++) {
@@ -170,9 +181,10 @@ static struct kmm_page *__rmqueue_smallest(struct kmm_zone *z,
 		if (list_empty(&z->free_area[o]))
 			continue;
 		page = list_first_entry(&z->free_area[o], struct kmm_page, lru);
-		*some_released = page->flags & PG_some_released;
+		state = page->flags & (PG_some_released | PG_clean);
+		*some_released = state & PG_some_released;
 		del_from_free_area(z, page, o);
-		expand(z, page, order, o, *some_released);
+		expand(z, page, order, o, state);
 		return page;
 	}
 	if (z->fresh_pfn + MAX_ORDER_NR_PAGES <= z->nr_pages) {
@@ -236,14 +248,17 @@ static unsigned long __zone_release(struct kmm_zone *z, unsigned long keep,
 
 	for (o = MAX_PAGE_ORDER; o >= (int)min_order && z->dirty_pages > keep;
 	     o--) {
-		struct list_head *pos;
+		struct list_head *pos, *next;
 
-		list_for_each(pos, &z->free_area[o]) {
+		list_for_each_safe(pos, next, &z->free_area[o]) {
 			struct kmm_page *page =
 				list_entry(pos, struct kmm_page, lru);
 			unsigned long i, n = 1UL << o, run = 0, done = 0;
 			char *base = __page_address(page);
 
+			/* Clean blocks are at the tail: nothing left here. */
+			if (page->flags & PG_clean)
+				break;
 			for (i = 0; i <= n; i++) {
 				if (i < n && !(page[i].flags & PG_released)) {
 					run++;
@@ -259,7 +274,10 @@ static unsigned long __zone_release(struct kmm_zone *z, unsigned long keep,
 			}
 			for (i = 0; i < n && done; i++)
 				page[i].flags |= PG_released;
-			page->flags |= PG_some_released;
+			/* Now clean: move it to the tail. */
+			del_from_free_area(z, page, (unsigned int)o);
+			add_to_free_area(z, page, (unsigned int)o,
+					 PG_some_released | PG_clean);
 			z->dirty_pages -= done;
 			z->released_pages += done;
 			total += done;
@@ -754,6 +772,7 @@ static int zone_check(struct kmm_zone *z)
 
 	for (o = 0; o < NR_PAGE_ORDERS; o++) {
 		unsigned long count = 0;
+		bool seen_clean = false;
 		struct list_head *pos;
 
 		list_for_each(pos, &z->free_area[o]) {
@@ -768,7 +787,19 @@ static int zone_check(struct kmm_zone *z)
 					   z->index, p, o);
 				return -1;
 			}
+			if (!(page->flags & PG_clean) && seen_clean) {
+				kmm_report("zone %d: order %d: dirty block pfn %lu after a clean one",
+					   z->index, o, p);
+				return -1;
+			}
+			seen_clean |= !!(page->flags & PG_clean);
 			for (i = 0; i < (1UL << o); i++) {
+				if (!(page[i].flags & PG_released) &&
+				    (page->flags & PG_clean)) {
+					kmm_report("zone %d: clean block pfn %lu has a resident page",
+						   z->index, p);
+					return -1;
+				}
 				if (page[i].flags & PG_released)
 					released++;
 				if (i && (page[i].flags & ~PG_released)) {
