@@ -113,7 +113,7 @@ build() {
 	shift 2
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	say "$name: configure $* && make && make $target (in $dir)"
+	say "$name: configure${*:+ $*} && make && make $target (in $dir)"
 	if ! step "$name: configure" "$dir" "$dir/configure.out" \
 		"$srcdir/configure" "$@"; then
 		failed=$((failed + 1))
