@@ -105,11 +105,18 @@ static int cache_setup(struct kmm_cache *s, const char *name,
 		n = sizeof(s->name) - 1;
 	memcpy(s->name, name, n);
 	s->name[n] = '\0';
-	if (flags & KMM_SLAB_HWCACHE_ALIGN && size > CACHE_LINE / 2)
-		align = MAX(align, CACHE_LINE);
-	align = MAX(align, (unsigned int)sizeof(void *));
-	if (!IS_POWER_OF_2(align) || align > PAGE_SIZE)
+	/* The kernel rounds a bad alignment; a clear error serves better. */
+	if ((align && !IS_POWER_OF_2(align)) || align > PAGE_SIZE)
 		return -1;
+	if (flags & KMM_SLAB_HWCACHE_ALIGN) {
+		/* As the kernel: small objects share a line, aligned halves. */
+		unsigned int ralign = CACHE_LINE;
+
+		while (size <= ralign / 2)
+			ralign /= 2;
+		align = MAX(align, ralign);
+	}
+	align = MAX(align, (unsigned int)sizeof(void *));
 	s->object_size = size;
 	s->flags = flags;
 	s->ctor = ctor;
