@@ -525,6 +525,29 @@ static __always_inline void *kmalloc_fast(size_t size)
 	return object;
 }
 
+/*
+ * The free fast path shared by kfree() and free(): a slab object goes to
+ * the slab layer after the cheap checks that stay on in release builds;
+ * everything else to __kmm_kfree.
+ */
+static __always_inline void kfree_fast(void *p, const char *fn)
+{
+	struct kmm_page *page = __virt_to_page(p);
+
+	if (likely(page)) {
+		page = compound_head(page);
+		if (likely(page->flags & PG_slab)) {
+			struct kmm_cache *s = page->slab_cache;
+
+			if (unlikely(!slab_object_ok(s, page, p)))
+				kmm_invalid_free(p, fn);
+			kmm_slab_free(s, page, p);
+			return;
+		}
+	}
+	__kmm_kfree(p, fn);
+}
+
 /* ----------------------------------------------------------- vmalloc.c */
 
 void *__kmm_vmalloc(size_t size, size_t align, kmm_gfp_t gfp, bool huge,

@@ -250,6 +250,12 @@ KMM_EXPORT void *kmm_kmalloc(size_t size, kmm_gfp_t gfp)
 {
 	void *p;
 
+	if (likely(size - 1 < KMALLOC_MAX_CACHE_SIZE &&
+		   !(gfp & (KMM___GFP_ZERO | KMM___GFP_DMA32)))) {
+		p = kmalloc_fast(size);
+		if (likely(p))
+			return p;
+	}
 	if (unlikely(!size))
 		return KMM_ZERO_SIZE_PTR;
 	if (unlikely(size > (size_t)PTRDIFF_MAX))
@@ -273,7 +279,7 @@ KMM_EXPORT void kmm_kfree(const void *p)
 {
 	if (unlikely(KMM_ZERO_OR_NULL_PTR(p)))
 		return;
-	__kmm_kfree((void *)p, "kfree");
+	kfree_fast((void *)p, "kfree");
 }
 
 KMM_EXPORT void kmm_kfree_sensitive(const void *p)

@@ -58,30 +58,10 @@ KMM_EXPORT void *malloc(size_t size)
 	return do_malloc(size);
 }
 
-static __noinline void free_slow(void *p)
-{
-	__kmm_kfree(p, "free");
-}
-
 static __always_inline void do_free(void *p)
 {
-	struct kmm_page *page;
-
-	if (unlikely(!p))
-		return;
-	page = __virt_to_page(p);
-	if (likely(page)) {
-		page = compound_head(page);
-		if (likely(page->flags & PG_slab)) {
-			struct kmm_cache *s = page->slab_cache;
-
-			if (unlikely(!slab_object_ok(s, page, p)))
-				kmm_invalid_free(p, "free");
-			kmm_slab_free(s, page, p);
-			return;
-		}
-	}
-	free_slow(p);
+	if (likely(p))
+		kfree_fast(p, "free");
 }
 
 KMM_EXPORT void free(void *p)
