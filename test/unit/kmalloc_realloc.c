@@ -1,0 +1,218 @@
+/*
+ * kmalloc_realloc - krealloc keeps contents across every route: a block
+ * walked through sizes from 1 byte up through the slab classes, page runs
+ * and vmalloc areas (up to 20 MiB) and back down keeps its bytes up to
+ * the smaller size at every step; it stays in place when it grows within
+ * ksize(), shrinks within its class down to half of it, or shrinks as a
+ * page run above 32 KiB (giving the tail's pages back); with __GFP_ZERO
+ * the bytes past the old ksize() read as zero; a krealloc that fails
+ * returns NULL and leaves the block as it was.
+ */
+#include "ut.h"
+
+/* Byte off of a pattern that depends on the position only. */
+static inline unsigned char pat(uint64_t tag, size_t off)
+{
+	return (unsigned char)(ut_pattern_word(tag, off / 8) >> (8 * (off % 8)));
+}
+
+/*
+ * A block of up to FULL_MAX bytes is patterned whole; a larger one on the
+ * first and last 64 bytes of every page and on its last 64 bytes, which
+ * keeps multi-megabyte walks cheap under Valgrind.
+ */
+#define FULL_MAX (256UL << 10)
+
+/* Runs body for each patterned range [a, b) of a block of len bytes,
+ * cut at limit. */
+#define FOR_EACH_RANGE(len, limit, a, b, body)                              \
+	do {                                                                \
+		size_t ps_, lim_ = (limit) < (len) ? (limit) : (len);       \
+		if ((len) <= FULL_MAX) {                                    \
+			a = 0;                                              \
+			b = lim_;                                           \
+			body;                                               \
+			break;                                              \
+		}                                                           \
+		for (ps_ = 0; ps_ < lim_; ps_ += PAGE_SIZE) {               \
+			a = ps_;                                            \
+			b = MIN(ps_ + 64, lim_);                            \
+			body;                                               \
+			a = ps_ + PAGE_SIZE - 64;                           \
+			b = MIN(ps_ + PAGE_SIZE, lim_);                     \
+			if (a < b) {                                        \
+				body;                                       \
+			}                                                   \
+		}                                                           \
+		a = (len) - 64;                                             \
+		b = lim_;                                                   \
+		if (a < b) {                                                \
+			body;                                               \
+		}                                                           \
+	} while (0)
+
+static void fill(unsigned char *p, size_t len, uint64_t tag)
+{
+	size_t a, b, off;
+
+	FOR_EACH_RANGE(len, len, a, b, {
+		for (off = a; off < b; off++)
+			p[off] = pat(tag, off);
+	});
+}
+
+/*
+ * First offset below limit, among those a block of filled_len bytes had
+ * patterned, that lost its pattern; or -1.
+ */
+static long check(const unsigned char *p, size_t limit, size_t filled_len,
+		  uint64_t tag)
+{
+	size_t a, b, off;
+
+	FOR_EACH_RANGE(filled_len, limit, a, b, {
+		for (off = a; off < b; off++)
+			if (p[off] != pat(tag, off))
+				return (long)off;
+	});
+	return -1;
+}
+
+static void test_walk(void)
+{
+	static const size_t sizes[] = {
+		1, 16, 17, 100, 1000, 4096, 20000, 32768,	/* slab */
+		32769, 100000, 1 << 20, 4 << 20,		/* pages */
+		(4 << 20) + 1, 9 << 20, 20 << 20,		/* vmalloc */
+		9 << 20, 5 << 20,				/* shrink */
+		(1 << 20) + 5, 40000, 30000, 500, 24, 1,	/* back */
+		3 << 20, 6 << 20, 2000, 7 << 20, 64,		/* jumps */
+	};
+	const uint64_t tag = 0x5eed;
+	unsigned char *p;
+	size_t i, cur;
+
+	p = kmalloc(sizes[0], GFP_KERNEL);
+	expect_nonnull(p);
+	cur = sizes[0];
+	fill(p, cur, tag);
+	for (i = 1; i < ARRAY_SIZE(sizes); i++) {
+		size_t next = sizes[i], keep = cur < next ? cur : next;
+		unsigned char *q = krealloc(p, next, GFP_KERNEL);
+		long bad;
+
+		expect(q != NULL, "krealloc %zu -> %zu: expected a block, got "
+		       "NULL", cur, next);
+		expect_ge(ksize(q), next);
+		bad = check(q, keep, cur, tag);
+		expect(bad < 0, "krealloc %zu -> %zu (%p -> %p): expected the "
+		       "first %zu bytes kept, got a change at offset %ld", cur,
+		       next, (void *)p, (void *)q, keep, bad);
+		/* Patterned again as a block of the new size. */
+		fill(q, next, tag);
+		p = q;
+		cur = next;
+	}
+	kfree(p);
+}
+
+static void test_in_place(void)
+{
+	unsigned char *p, *q;
+	size_t n, free0, free1;
+
+	/* Growing within ksize. */
+	p = kmalloc(100, GFP_KERNEL);
+	expect_nonnull(p);
+	n = ksize(p);
+	fill(p, 100, 1);
+	q = krealloc(p, n, GFP_KERNEL);
+	expect_ptr_eq(q, p);
+	expect_eq_i(check(q, 100, 100, 1), -1);
+
+	/* Shrinking within the class, down to half of it. */
+	kfree(q);
+	p = kmalloc(1000, GFP_KERNEL);
+	expect_nonnull(p);
+	n = ksize(p);
+	fill(p, 1000, 2);
+	q = krealloc(p, n / 2 + 1, GFP_KERNEL);
+	expect_ptr_eq(q, p);
+	expect_eq_i(check(q, n / 2 + 1, 1000, 2), -1);
+	kfree(q);
+
+	/* A page run shrinking above 32 KiB stays and gives pages back. */
+	p = kmalloc(100000, GFP_KERNEL);
+	expect_nonnull(p);
+	fill(p, 100000, 3);
+	free0 = ut_free_pages();
+	q = krealloc(p, 50000, GFP_KERNEL);
+	free1 = ut_free_pages();
+	expect_ptr_eq(q, p);
+	expect_eq(ksize(q), 13 * PAGE_SIZE);
+	expect(free1 - free0 == 25 - 13, "krealloc 100000 -> 50000: expected "
+	       "%d pages given back, got %zd", 25 - 13,
+	       (ssize_t)(free1 - free0));
+	expect_eq_i(check(q, 50000, 100000, 3), -1);
+	kfree(q);
+}
+
+static void test_zero_tail(void)
+{
+	static const size_t steps[][2] = {
+		{ 100, 3000 },		/* slab -> slab */
+		{ 1000, 50000 },	/* slab -> pages */
+		{ 50000, 200000 },	/* pages -> pages */
+		{ 200000, 5 << 20 },	/* pages -> vmalloc */
+		{ 5 << 20, 9 << 20 },	/* vmalloc -> vmalloc */
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(steps); i++) {
+		size_t from = steps[i][0], to = steps[i][1], old;
+		unsigned char *p = kzalloc(from, GFP_KERNEL), *q;
+		long bad;
+
+		expect_nonnull(p);
+		old = ksize(p);
+		memset(p, 0xc3, old);
+		q = krealloc(p, to, GFP_KERNEL | __GFP_ZERO);
+		expect_nonnull(q);
+		expect_bytes(q, 0xc3, old);
+		bad = ut_nonzero(q + old, to - old);
+		expect(bad < 0, "krealloc %zu -> %zu with __GFP_ZERO: expected "
+		       "zero past the old %zu bytes, got non-zero at offset %zu",
+		       from, to, old, old + (size_t)bad);
+		kfree(q);
+	}
+}
+
+static void test_failure(void)
+{
+	unsigned char *p = kmalloc(3000, GFP_KERNEL);
+	unsigned char *big = kmalloc(200000, GFP_KERNEL);
+
+	expect_nonnull(p);
+	expect_nonnull(big);
+	fill(p, 3000, 9);
+	fill(big, 200000, 10);
+	expect_null(krealloc(p, SIZE_MAX, GFP_KERNEL));
+	expect_null(krealloc(p, (size_t)PTRDIFF_MAX + 1, GFP_KERNEL));
+	expect_null(krealloc(big, 1UL << 47, GFP_KERNEL | __GFP_NOWARN));
+	expect_eq_i(check(p, 3000, 3000, 9), -1);
+	expect_eq_i(check(big, 200000, 200000, 10), -1);
+	expect_ge(ksize(p), 3000);
+	kfree(p);
+	kfree(big);
+}
+
+int main(void)
+{
+	test_init();
+	test_walk();
+	test_in_place();
+	test_zero_tail();
+	test_failure();
+	expect_eq(kmm_buddy_check(), 0);
+	return 0;
+}

@@ -1,0 +1,297 @@
+/*
+ * vmalloc_api - vmalloc areas are mappings of their own with a guard
+ * page: vmalloc, vzalloc and vmalloc_huge return page-aligned, usable,
+ * zeroed-where-asked memory that is_vmalloc_addr() recognizes over
+ * exactly its pages and that no zone holds; a write one byte past the
+ * rounded end kills the process with SIGSEGV; vrealloc keeps contents
+ * growing and shrinking, allocates from NULL and frees at size 0; vfree
+ * removes the area (from is_vmalloc_addr and vmallocinfo), ignores NULL
+ * and aborts on a pointer that starts no area; vmallocinfo has one line
+ * per area, in the /proc format, hundreds of areas at once included.
+ */
+#include "ut.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#define ROUND(s) (((s) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1))
+
+/* Lines of vmallocinfo that start at p (-1: count every line). */
+static int info_lines(const void *p, unsigned long *size)
+{
+	char *text = ut_dump("vmallocinfo"), *line, *save = NULL;
+	int n = 0;
+
+	expect_nonnull(text);
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		unsigned long start, end, sz;
+
+		expect(sscanf(line, "0x%lx-0x%lx %lu", &start, &end, &sz) == 3,
+		       "vmallocinfo: expected \"0x<start>-0x<end> <size> ...\", "
+		       "got \"%s\"", line);
+		if (p == (const void *)-1 || start == (unsigned long)p) {
+			n++;
+			if (size)
+				*size = sz;
+		}
+	}
+	free(text);
+	return n;
+}
+
+static void check_area(unsigned char *p, size_t size, const char *what)
+{
+	size_t r = ROUND(size);
+	unsigned long sz = 0;
+
+	expect(p != NULL, "%s(%zu): expected an area, got NULL", what, size);
+	expect((uintptr_t)p % PAGE_SIZE == 0, "%s(%zu) = %p: expected page "
+	       "alignment", what, size, (void *)p);
+	expect(is_vmalloc_addr(p) && is_vmalloc_addr(p + size - 1) &&
+		       is_vmalloc_addr(p + r - 1),
+	       "%s(%zu) = %p: expected is_vmalloc_addr over its %zu bytes",
+	       what, size, (void *)p, r);
+	expect(!is_vmalloc_addr(p + r), "%s(%zu) = %p: expected the guard "
+	       "page at %p outside the area", what, size, (void *)p,
+	       (void *)(p + r));
+	expect(!is_vmalloc_addr(p - 1), "%s: the byte before the area",
+	       what);
+	expect_null(virt_to_page(p));
+	expect(info_lines(p, &sz) == 1, "vmallocinfo: expected one line for "
+	       "%s(%zu) at %p", what, size, (void *)p);
+	expect(sz >= r, "vmallocinfo: %s(%zu) at %p: expected at least %zu "
+	       "bytes, got %lu", what, size, (void *)p, r, sz);
+	p[0] = 1;
+	p[size - 1] = 2;
+	p[r - 1] = 3;
+}
+
+static void test_basic(void)
+{
+	static const size_t sizes[] = {
+		1, 100, PAGE_SIZE, PAGE_SIZE + 1, 10000, 1 << 20,
+		(4 << 20) + 1, 33 << 20,
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		size_t s = sizes[i];
+		unsigned char *p = vmalloc(s), *z;
+
+		check_area(p, s, "vmalloc");
+		memset(p, 0xee, s);
+		z = vzalloc(s);
+		check_area(z, s, "vzalloc");
+		z[0] = z[s - 1] = z[ROUND(s) - 1] = 0;	/* check_area wrote */
+		expect_eq_i(ut_nonzero(z, ROUND(s)), -1);
+		vfree(p);
+		expect(!is_vmalloc_addr(p), "after vfree(%p): expected no area",
+		       (void *)p);
+		expect_eq(info_lines(p, NULL), 0);
+		/* The area freed may come back: zeroed all the same. */
+		p = vzalloc(s);
+		check_area(p, s, "vzalloc");
+		p[0] = p[s - 1] = p[ROUND(s) - 1] = 0;
+		expect_eq_i(ut_nonzero(p, ROUND(s)), -1);
+		vfree(p);
+		vfree(z);
+	}
+	vfree(NULL);
+
+	/* vmalloc_huge: usable, recognized, listed. */
+	{
+		unsigned char *h = vmalloc_huge(8 << 20, GFP_KERNEL);
+
+		check_area(h, 8 << 20, "vmalloc_huge");
+		memset(h, 0x42, 8 << 20);
+		expect_eq(h[(8 << 20) - 1], 0x42);
+		vfree(h);
+		h = vmalloc_huge(3 << 20, GFP_KERNEL | __GFP_ZERO);
+		check_area(h, 3 << 20, "vmalloc_huge");
+		h[0] = h[(3 << 20) - 1] = 0;
+		expect_eq_i(ut_nonzero(h, 3 << 20), -1);
+		vfree(h);
+	}
+}
+
+static void test_not_vmalloc(void)
+{
+	int on_stack;
+	void *k = kmalloc(100, GFP_KERNEL);
+	void *big = kmalloc(1 << 20, GFP_KERNEL);
+	unsigned long pg = __get_free_page(GFP_KERNEL);
+	void *m = malloc(1 << 20);
+
+	expect(!is_vmalloc_addr(NULL), "is_vmalloc_addr(NULL)");
+	expect(!is_vmalloc_addr(&on_stack), "is_vmalloc_addr(stack)");
+	expect(!is_vmalloc_addr(k), "is_vmalloc_addr(kmalloc(100))");
+	expect(!is_vmalloc_addr(big), "is_vmalloc_addr(kmalloc(1 MiB))");
+	expect(!is_vmalloc_addr((void *)pg), "is_vmalloc_addr(a page)");
+	expect(!is_vmalloc_addr(m), "is_vmalloc_addr(malloc(1 MiB))");
+	expect_null(vmalloc_to_page(&on_stack));
+	expect_null(vmalloc_to_page(m));
+	kfree(k);
+	kfree(big);
+	free_page(pg);
+	free(m);
+}
+
+static void test_vrealloc(void)
+{
+	unsigned char *p, *q;
+	size_t i;
+	long bad;
+
+	p = vrealloc(NULL, 1 << 20, GFP_KERNEL);
+	check_area(p, 1 << 20, "vrealloc(NULL)");
+	ut_fill(p, 1 << 20, 77);
+	q = vrealloc(p, 16 << 20, GFP_KERNEL);
+	expect_nonnull(q);
+	bad = ut_check(q, 1 << 20, 77);
+	expect(bad < 0, "vrealloc 1 MiB -> 16 MiB: expected contents kept, got "
+	       "a change at offset %ld", bad);
+	check_area(q, 16 << 20, "vrealloc grown");
+	ut_fill(q, 1 << 20, 78);
+	for (i = 1 << 20; i < (16 << 20) - 1; i += 4096)
+		q[i] = (unsigned char)(i >> 12);
+	p = vrealloc(q, 100 * 1024, GFP_KERNEL);
+	expect_nonnull(p);
+	bad = ut_check(p, 100 * 1024, 78);
+	expect(bad < 0, "vrealloc 16 MiB -> 100 KiB: expected contents kept, "
+	       "got a change at offset %ld", bad);
+	check_area(p, 100 * 1024, "vrealloc shrunk");
+	expect_null(vrealloc(p, 0, GFP_KERNEL));
+	expect(!is_vmalloc_addr(p), "vrealloc(p, 0): expected p freed");
+	expect_eq(info_lines(p, NULL), 0);
+}
+
+/* Runs fn in a child; returns its wait status. */
+static int in_child(void (*fn)(void *), void *arg)
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		test_error("fork: %s", strerror(errno));
+	if (pid == 0) {
+		struct sigaction sa;
+
+		/* Die of the signal, whatever a sanitizer installed. */
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = SIG_DFL;
+		sigaction(SIGSEGV, &sa, NULL);
+		sigaction(SIGBUS, &sa, NULL);
+		sigaction(SIGABRT, &sa, NULL);
+		fn(arg);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		test_error("waitpid: %s", strerror(errno));
+	return status;
+}
+
+static void write_past(void *arg)
+{
+	volatile unsigned char *end = arg;
+
+	*end = 1;
+}
+
+static void test_guard(void)
+{
+	static const size_t sizes[] = { 1, 10000, (1 << 20) + 1, 5 << 20 };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		unsigned char *p = vmalloc(sizes[i]);
+		int st;
+
+		check_area(p, sizes[i], "vmalloc");
+		st = in_child(write_past, p + ROUND(sizes[i]));
+		expect(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
+		       "write one byte past vmalloc(%zu) = %p (at %p): expected "
+		       "death by SIGSEGV, got %s %d", sizes[i], (void *)p,
+		       (void *)(p + ROUND(sizes[i])),
+		       WIFSIGNALED(st) ? "signal" : "exit status",
+		       WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+		vfree(p);
+	}
+}
+
+static void bad_vfree(void *arg)
+{
+	vfree(arg);
+}
+
+static void test_bad_vfree(void)
+{
+	unsigned char *p = vmalloc(3 * PAGE_SIZE);
+	void *k = kmalloc(64, GFP_KERNEL);
+	int on_stack, st;
+
+	check_area(p, 3 * PAGE_SIZE, "vmalloc");
+	st = in_child(bad_vfree, p + PAGE_SIZE);
+	expect(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT,
+	       "vfree of the middle of an area: expected abort, got status %#x",
+	       st);
+	st = in_child(bad_vfree, &on_stack);
+	expect(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT,
+	       "vfree of a stack address: expected abort, got status %#x", st);
+	st = in_child(bad_vfree, k);
+	expect(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT,
+	       "vfree of a kmalloc'd block: expected abort, got status %#x",
+	       st);
+	/* The parent's area is untouched by the children. */
+	expect(is_vmalloc_addr(p), "area still there");
+	vfree(p);
+	kfree(k);
+}
+
+static void test_many(void)
+{
+	enum { N = 300 };
+	static unsigned char *v[N];
+	struct ut_rng rng;
+	int i, before = info_lines((void *)-1, NULL);
+
+	ut_rng_init(&rng, 9);
+	for (i = 0; i < N; i++) {
+		size_t s = 1 + (size_t)ut_below(&rng, 64 * 1024);
+
+		v[i] = vmalloc(s);
+		expect_nonnull(v[i]);
+		*(int *)v[i] = i;
+	}
+	expect_eq_i(info_lines((void *)-1, NULL), before + N);
+	/* Free in a shuffled order. */
+	for (i = N - 1; i > 0; i--) {
+		int j = (int)ut_below(&rng, (uint64_t)i + 1);
+		unsigned char *t = v[i];
+
+		v[i] = v[j];
+		v[j] = t;
+	}
+	for (i = 0; i < N; i++) {
+		expect(is_vmalloc_addr(v[i]), "area %d at %p", i, (void *)v[i]);
+		vfree(v[i]);
+		if (i % 50 == 0)
+			expect_eq_i(info_lines((void *)-1, NULL),
+				    before + N - i - 1);
+	}
+	expect_eq_i(info_lines((void *)-1, NULL), before);
+}
+
+int main(void)
+{
+	test_init();
+	test_basic();
+	test_not_vmalloc();
+	test_vrealloc();
+	test_guard();
+	test_bad_vfree();
+	test_many();
+	return 0;
+}
