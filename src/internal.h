@@ -398,7 +398,8 @@ struct kmm_cache *kmm_cache_create_internal(const char *name,
 void *__kmm_slab_alloc(struct kmm_cache *s, kmm_gfp_t gfp,
 		       struct kmm_cpu_slab *c);
 void *__kmm_slab_alloc_nothread(struct kmm_cache *s, kmm_gfp_t gfp);
-void __kmm_slab_free(struct kmm_cache *s, struct kmm_page *page, void *obj);
+void __kmm_slab_free(struct kmm_cache *s, struct kmm_page *page, void *obj,
+		     const char *fn);
 void kmm_slab_flush_thread(struct kmm_thread *t);
 void kmm_slab_fork_prepare(void);
 void kmm_slab_fork_parent(void);
@@ -407,7 +408,7 @@ struct kmm_slab_stats {
 	unsigned long active_objs, num_objs, num_slabs;
 };
 void kmm_slab_stats(struct kmm_cache *s, struct kmm_slab_stats *st);
-void kmm_slab_double_free(struct kmm_cache *s, const void *obj,
+void kmm_slab_double_free(const struct kmm_cache *s, const void *obj,
 			  const char *fn) __attribute__((noreturn, cold));
 void kmm_invalid_free(const void *obj, const char *fn)
 	__attribute__((noreturn, cold));
@@ -422,6 +423,32 @@ static __always_inline void set_freepointer(const struct kmm_cache *s,
 					    void *object, void *fp)
 {
 	*(void **)((char *)object + s->offset) = fp;
+}
+
+/*
+ * Double-free detection, as glibc's tcache key: a free object holds, in
+ * the word after its free pointer, its address xor a secret chosen at
+ * start-up; allocation clears the word.  A free that finds the mark is a
+ * double free (a live object holds it only if the program wrote that
+ * exact value there).
+ */
+extern uintptr_t kmm_free_cookie;
+
+static __always_inline uintptr_t *free_mark(const struct kmm_cache *s,
+					    void *object)
+{
+	return (uintptr_t *)((char *)object + s->offset + sizeof(void *));
+}
+
+static __always_inline void mark_free(const struct kmm_cache *s, void *object,
+				      const char *fn)
+{
+	uintptr_t *m = free_mark(s, object);
+	uintptr_t v = kmm_free_cookie ^ (uintptr_t)object;
+
+	if (unlikely(*m == v))
+		kmm_slab_double_free(s, object, fn);
+	*m = v;
 }
 
 /*
@@ -442,11 +469,13 @@ static __always_inline void *kmm_slab_alloc(struct kmm_cache *s,
 	if (unlikely(!object))
 		return __kmm_slab_alloc(s, gfp, c);
 	c->freelist = get_freepointer(s, object);
+	*free_mark(s, object) = 0;
 	return object;
 }
 
 static __always_inline void kmm_slab_free(struct kmm_cache *s,
-					  struct kmm_page *page, void *object)
+					  struct kmm_page *page, void *object,
+					  const char *fn)
 {
 	struct kmm_thread *t = kmm_current;
 	struct kmm_cpu_slab *c;
@@ -454,15 +483,13 @@ static __always_inline void kmm_slab_free(struct kmm_cache *s,
 	if (likely(t)) {
 		c = &t->slab[s->index];
 		if (likely(c->page == page)) {
-			/* The cheap half of double-free detection. */
-			if (unlikely(object == c->freelist))
-				kmm_slab_double_free(s, object, "free");
+			mark_free(s, object, fn);
 			set_freepointer(s, object, c->freelist);
 			c->freelist = object;
 			return;
 		}
 	}
-	__kmm_slab_free(s, page, object);
+	__kmm_slab_free(s, page, object, fn);
 }
 
 /*
@@ -522,6 +549,7 @@ static __always_inline void *kmalloc_fast(size_t size)
 	if (unlikely(!object))
 		return NULL;
 	c->freelist = *(void **)object;
+	((uintptr_t *)object)[1] = 0;	/* free_mark() at offset 0 */
 	return object;
 }
 
@@ -541,7 +569,7 @@ static __always_inline void kfree_fast(void *p, const char *fn)
 
 			if (unlikely(!slab_object_ok(s, page, p)))
 				kmm_invalid_free(p, fn);
-			kmm_slab_free(s, page, p);
+			kmm_slab_free(s, page, p, fn);
 			return;
 		}
 	}

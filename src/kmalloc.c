@@ -135,9 +135,13 @@ void *__kmm_kmalloc(size_t size, kmm_gfp_t gfp, size_t align)
 		}
 	}
 	if (align > (PAGE_SIZE << MAX_PAGE_ORDER) ||
-	    (size > kmm_vmalloc_threshold() && !(gfp & KMM___GFP_DMA32)))
+	    (size > kmm_vmalloc_threshold() && !(gfp & KMM___GFP_DMA32))) {
+		/* A mapping of its own is a system call: not for GFP_ATOMIC. */
+		if (!(gfp & KMM___GFP_DIRECT_RECLAIM))
+			return NULL;
 		return __kmm_vmalloc(size, align, gfp, false,
 				     __builtin_return_address(0));
+	}
 	if (size > (PAGE_SIZE << MAX_PAGE_ORDER))
 		return NULL;
 	return kmalloc_large(size ? size : 1, gfp,
@@ -163,7 +167,7 @@ void __kmm_kfree(void *p, const char *fn)
 
 		if (unlikely(!slab_object_ok(s, page, p)))
 			kmm_invalid_free(p, fn);
-		kmm_slab_free(s, page, p);
+		kmm_slab_free(s, page, p, fn);
 		return;
 	}
 	if ((page->flags & PG_large) && __page_address(page) == p) {

@@ -3,7 +3,7 @@
  *
  * kmm_snprintf() knows the conversions kmm uses: %s %c %d %i %u %x %p
  * and %%, with the l, z and ll length modifiers, a field width, '-' to
- * left-align and '0' to pad.  Reports are built in a buffer on the stack
+ * left-align, '0' to pad and '#' for 0x.  Reports are built in a buffer on the stack
  * (256 bytes: the 1 KiB stack budget holds) and written with one write(2).
  */
 #include "internal.h"
@@ -57,7 +57,7 @@ static int kmm_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 	char num[24];
 
 	for (; *fmt; fmt++) {
-		bool left = false, neg = false;
+		bool left = false, neg = false, alt = false;
 		char pad = ' ';
 		int width = 0, lng = 0;
 		unsigned long long v;
@@ -71,6 +71,8 @@ static int kmm_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		for (;; fmt++) {
 			if (*fmt == '-')
 				left = true;
+			else if (*fmt == '#')
+				alt = true;
 			else if (*fmt == '0')
 				pad = '0';
 			else
@@ -113,6 +115,10 @@ static int kmm_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			v = lng ? va_arg(ap, unsigned long)
 				: va_arg(ap, unsigned int);
 			n = utoa(num + sizeof(num), v, *fmt == 'u' ? 10 : 16);
+			if (alt && *fmt == 'x' && v) {
+				num[sizeof(num) - ++n] = 'x';
+				num[sizeof(num) - ++n] = '0';
+			}
 			out_field(&o, num + sizeof(num) - n, n, width, left, pad);
 			break;
 		case 'p':

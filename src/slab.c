@@ -46,6 +46,7 @@
 #define SLAB_MIN_PARTIAL 2
 
 static struct kmm_cache cache_store[KMM_MAX_CACHES];
+uintptr_t kmm_free_cookie;
 
 static inline void *remote_ptr(uint64_t w)
 {
@@ -123,9 +124,9 @@ static int cache_setup(struct kmm_cache *s, const char *name,
 	s->align = align;
 	stride = (unsigned int)ALIGN_UP(MAX(size, 16u), 8);
 	if (ctor) {
-		/* The free pointer must not clobber constructed state. */
+		/* Free pointer and mark must not clobber constructed state. */
 		s->offset = stride;
-		stride += sizeof(void *);
+		stride += 2 * sizeof(void *);
 	} else {
 		s->offset = 0;
 	}
@@ -357,6 +358,7 @@ void *__kmm_slab_alloc(struct kmm_cache *s, kmm_gfp_t gfp,
 	c->page = page;
 found:
 	c->freelist = get_freepointer(s, object);
+	*free_mark(s, object) = 0;
 	return object;
 }
 
@@ -378,18 +380,18 @@ void *__kmm_slab_alloc_nothread(struct kmm_cache *s, kmm_gfp_t gfp)
  * __kmm_slab_free - a free outside the thread's active slab: one CAS on
  * the remote word, and the list move that count and owner bit call for.
  */
-void __kmm_slab_free(struct kmm_cache *s, struct kmm_page *page, void *object)
+void __kmm_slab_free(struct kmm_cache *s, struct kmm_page *page, void *object,
+		     const char *fn)
 {
 	uint64_t old, new;
 	bool locked = false, was_full, now_empty;
 	unsigned int count;
 
+	mark_free(s, object, fn);
 	old = atomic_load_explicit(&page->remote, memory_order_relaxed);
 	for (;;) {
 		bool owned = old & SLAB_OWNED;
 
-		if (unlikely(remote_ptr(old) == object))
-			kmm_slab_double_free(s, object, "free");
 		count = remote_count(old);
 		was_full = !owned && count == 0;
 		now_empty = !owned && count + 1 == page->objects;
@@ -401,7 +403,7 @@ void __kmm_slab_free(struct kmm_cache *s, struct kmm_page *page, void *object)
 			continue;
 		}
 		if (unlikely(count >= page->objects))
-			kmm_slab_double_free(s, object, "free");
+			kmm_slab_double_free(s, object, fn);
 		set_freepointer(s, object, remote_ptr(old));
 		new = remote_word(object, count + 1, old & SLAB_OWNED);
 		if (atomic_compare_exchange_weak_explicit(
@@ -508,7 +510,7 @@ void kmm_slab_stats(struct kmm_cache *s, struct kmm_slab_stats *st)
 
 /* --------------------------------------------------------------- errors */
 
-void kmm_slab_double_free(struct kmm_cache *s, const void *obj,
+void kmm_slab_double_free(const struct kmm_cache *s, const void *obj,
 			  const char *fn)
 {
 	kmm_fatal("%s(): double free of %p (cache %s)", fn, obj, s->name);
@@ -613,7 +615,7 @@ KMM_EXPORT void kmm_cache_free(struct kmm_cache *s, void *obj)
 	if (unlikely(!obj))
 		return;
 	page = object_slab(s, obj, "kmem_cache_free");
-	kmm_slab_free(page->slab_cache, page, obj);
+	kmm_slab_free(page->slab_cache, page, obj, "kmem_cache_free");
 }
 
 KMM_EXPORT int kmm_cache_alloc_bulk(struct kmm_cache *s, kmm_gfp_t gfp,

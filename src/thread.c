@@ -47,6 +47,7 @@ void kmm_init_slow(void)
 	if (atomic_compare_exchange_strong(&kmm.init_state, &expected, 1)) {
 		kmm.init_tid = kmm_os_gettid();
 		kmm_parse_options();
+		kmm_free_cookie = (uintptr_t)kmm_os_random() | 1;
 		pthread_key_create(&kmm.thread_key, thread_exit);
 		kmm_kmalloc_init();
 		atomic_store_explicit(&kmm.init_state, 2, memory_order_release);
