@@ -69,31 +69,36 @@ static inline uint64_t ut_pattern_word(uint64_t tag, size_t i)
 	return z ^ (z >> 29);
 }
 
-/* Fills len bytes (a multiple of 8 is not required) with tag's pattern. */
+/* Fills len bytes (any length, any alignment) with tag's pattern. */
 static inline void ut_fill(void *p, size_t len, uint64_t tag)
 {
-	uint64_t *w = p;
+	unsigned char *c = p;
 	size_t i, n = len / 8;
-	unsigned char *c = (unsigned char *)p + n * 8;
 
-	for (i = 0; i < n; i++)
-		w[i] = ut_pattern_word(tag, i);
+	for (i = 0; i < n; i++) {
+		uint64_t w = ut_pattern_word(tag, i);
+
+		memcpy(c + i * 8, &w, 8);
+	}
 	for (i = 0; i < len % 8; i++)
-		c[i] = (unsigned char)(tag + i);
+		c[n * 8 + i] = (unsigned char)(tag + i);
 }
 
 /* Index of the first byte that differs from tag's pattern, or -1. */
 static inline long ut_check(const void *p, size_t len, uint64_t tag)
 {
-	const uint64_t *w = p;
+	const unsigned char *c = p;
 	size_t i, n = len / 8;
-	const unsigned char *c = (const unsigned char *)p + n * 8;
 
-	for (i = 0; i < n; i++)
-		if (w[i] != ut_pattern_word(tag, i))
+	for (i = 0; i < n; i++) {
+		uint64_t w;
+
+		memcpy(&w, c + i * 8, 8);
+		if (w != ut_pattern_word(tag, i))
 			return (long)(i * 8);
+	}
 	for (i = 0; i < len % 8; i++)
-		if (c[i] != (unsigned char)(tag + i))
+		if (c[n * 8 + i] != (unsigned char)(tag + i))
 			return (long)(n * 8 + i);
 	return -1;
 }
