@@ -1,8 +1,10 @@
 /*
  * page_dma32 - GFP_DMA32 blocks lie wholly below 4 GiB, for every order
  * tried, zeroed ones included, and round-trip through virt_to_page; they
- * show in buddyinfo under "Node 0, zone    DMA32" once freed.  Skips
- * (77) where the system gives no memory below 4 GiB.
+ * show in buddyinfo under "Node 0, zone    DMA32" once freed; kmalloc
+ * with GFP_DMA32 gives page runs below 4 GiB for any size up to 4 MiB
+ * and fails above.  Skips (77) where the system gives no memory below
+ * 4 GiB.
  */
 #include "ut.h"
 
@@ -12,6 +14,7 @@
 int main(void)
 {
 	static const unsigned int orders[] = { 0, 1, 3, 5, 9, MAX_PAGE_ORDER };
+	static const size_t ksizes[] = { 1, 64, 3000, 40000, 4 << 20 };
 	unsigned long p[ARRAY_SIZE(orders)][N];
 	struct page *first;
 	unsigned int i, k;
@@ -58,6 +61,23 @@ int main(void)
 	first = alloc_pages(GFP_KERNEL, 2);
 	expect_nonnull(first);
 	__free_pages(first, 2);
+
+	/* kmalloc with GFP_DMA32: a page run below 4 GiB, whatever the size;
+	 * above 4 MiB it fails (vmalloc does not serve the zone). */
+	for (i = 0; i < ARRAY_SIZE(ksizes); i++) {
+		unsigned char *k = kmalloc(ksizes[i], GFP_KERNEL | GFP_DMA32);
+
+		expect(k != NULL, "kmalloc(%zu, GFP_DMA32): expected a block",
+		       ksizes[i]);
+		expect((uintptr_t)k + ksizes[i] <= FOUR_GIB &&
+			       (uintptr_t)k % PAGE_SIZE == 0,
+		       "kmalloc(%zu, GFP_DMA32) = %p: expected a page run below "
+		       "4 GiB", ksizes[i], (void *)k);
+		expect_ge(ksize(k), ksizes[i]);
+		memset(k, 0x21, ksizes[i]);
+		kfree(k);
+	}
+	expect_null(kmalloc((5 << 20), GFP_KERNEL | GFP_DMA32 | __GFP_NOWARN));
 
 	info = ut_dump("buddyinfo");
 	expect_nonnull(info);
