@@ -17,6 +17,7 @@
  * Size to class is one table load.
  */
 #include "internal.h"
+#include "valgrind.h"
 
 #include <errno.h>
 #include <string.h>
@@ -255,7 +256,7 @@ KMM_EXPORT void *kmm_kmalloc(size_t size, kmm_gfp_t gfp)
 	void *p;
 
 	if (likely(size - 1 < KMALLOC_MAX_CACHE_SIZE &&
-		   !(gfp & (KMM___GFP_ZERO | KMM___GFP_DMA32)))) {
+		   !(gfp & (KMM___GFP_ZERO | KMM___GFP_DMA32)) && !kmm_vg())) {
 		p = kmalloc_fast(size);
 		if (likely(p))
 			return p;
@@ -264,7 +265,11 @@ KMM_EXPORT void *kmm_kmalloc(size_t size, kmm_gfp_t gfp)
 		return KMM_ZERO_SIZE_PTR;
 	if (unlikely(size > (size_t)PTRDIFF_MAX))
 		return NULL;
-	p = __kmm_kmalloc(size, gfp, 0);
+	kmm_init();
+	if (kmm_vg())
+		p = kmm_vg_kmalloc(size, gfp, 0);
+	else
+		p = __kmm_kmalloc(size, gfp, 0);
 	if (unlikely(!p) && !(gfp & KMM___GFP_NOWARN))
 		kmm_report("kmalloc: out of memory for %zu bytes", size);
 	return p;
@@ -283,6 +288,10 @@ KMM_EXPORT void kmm_kfree(const void *p)
 {
 	if (unlikely(KMM_ZERO_OR_NULL_PTR(p)))
 		return;
+	if (kmm_vg()) {
+		kmm_vg_kfree((void *)p, "kfree");
+		return;
+	}
 	kfree_fast((void *)p, "kfree");
 }
 
@@ -292,6 +301,12 @@ KMM_EXPORT void kmm_kfree_sensitive(const void *p)
 
 	if (KMM_ZERO_OR_NULL_PTR(p))
 		return;
+	if (kmm_vg()) {
+		n = kmm_vg_ksize(p);
+		memset((void *)p, 0, n);
+		kmm_vg_kfree((void *)p, "kfree_sensitive");
+		return;
+	}
 	n = __kmm_ksize(p);
 	if (!n)
 		kmm_invalid_free(p, "kfree_sensitive");
@@ -305,6 +320,8 @@ KMM_EXPORT size_t kmm_ksize(const void *p)
 {
 	if (KMM_ZERO_OR_NULL_PTR(p))
 		return 0;
+	if (kmm_vg())
+		return kmm_vg_ksize(p);
 	return __kmm_ksize(p);
 }
 
@@ -313,11 +330,13 @@ KMM_EXPORT void *kmm_krealloc(const void *p, size_t new_size, kmm_gfp_t gfp)
 	if (KMM_ZERO_OR_NULL_PTR(p))
 		return kmm_kmalloc(new_size, gfp);
 	if (!new_size) {
-		__kmm_kfree((void *)p, "krealloc");
+		kmm_kfree(p);
 		return KMM_ZERO_SIZE_PTR;
 	}
 	if (new_size > (size_t)PTRDIFF_MAX)
 		return NULL;
+	if (kmm_vg())
+		return kmm_vg_krealloc((void *)p, new_size, gfp, "krealloc");
 	return __kmm_krealloc((void *)p, new_size, gfp, "krealloc");
 }
 

@@ -11,6 +11,7 @@
  * allocates through them is freed here too.
  */
 #include "internal.h"
+#include "valgrind.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -36,7 +37,11 @@ static __noinline void *malloc_slow(size_t size, kmm_gfp_t gfp, size_t align)
 
 	if (unlikely(size > (size_t)PTRDIFF_MAX))
 		return enomem();
-	p = __kmm_kmalloc(size, gfp, align);
+	kmm_init();
+	if (kmm_vg())
+		p = kmm_vg_kmalloc(size, gfp, align);
+	else
+		p = __kmm_kmalloc(size, gfp, align);
 	if (unlikely(!p))
 		return enomem();
 	return p;
@@ -44,7 +49,7 @@ static __noinline void *malloc_slow(size_t size, kmm_gfp_t gfp, size_t align)
 
 static __always_inline void *do_malloc(size_t size)
 {
-	if (likely(size <= KMALLOC_MAX_CACHE_SIZE)) {
+	if (likely(size <= KMALLOC_MAX_CACHE_SIZE && !kmm_vg())) {
 		void *p = kmalloc_fast(size);
 
 		if (likely(p))
@@ -60,6 +65,11 @@ KMM_EXPORT void *malloc(size_t size)
 
 static __always_inline void do_free(void *p)
 {
+	if (unlikely(kmm_vg())) {
+		if (p)
+			kmm_vg_kfree(p, "free");
+		return;
+	}
 	if (likely(p))
 		kfree_fast(p, "free");
 }
@@ -99,7 +109,10 @@ KMM_EXPORT void *realloc(void *p, size_t size)
 	}
 	if (unlikely(size > (size_t)PTRDIFF_MAX))
 		return enomem();
-	q = __kmm_krealloc(p, size, MALLOC_GFP, "realloc");
+	if (kmm_vg())
+		q = kmm_vg_krealloc(p, size, MALLOC_GFP, "realloc");
+	else
+		q = __kmm_krealloc(p, size, MALLOC_GFP, "realloc");
 	if (unlikely(!q))
 		return enomem();
 	return q;
@@ -172,7 +185,11 @@ KMM_EXPORT void *pvalloc(size_t size)
 
 KMM_EXPORT size_t malloc_usable_size(void *p)
 {
-	return p ? __kmm_ksize(p) : 0;
+	if (!p)
+		return 0;
+	if (kmm_vg())
+		return kmm_vg_ksize(p);
+	return __kmm_ksize(p);
 }
 
 KMM_EXPORT void free_sized(void *p, size_t size)
@@ -259,7 +276,8 @@ KMM_EXPORT void *__libc_memalign(size_t, size_t)
 
 void *kmm_new(size_t size, size_t align)
 {
-	if (align <= MALLOC_ALIGN && likely(size <= KMALLOC_MAX_CACHE_SIZE)) {
+	if (align <= MALLOC_ALIGN && likely(size <= KMALLOC_MAX_CACHE_SIZE) &&
+	    !kmm_vg()) {
 		void *p = kmalloc_fast(size);
 
 		if (likely(p))
@@ -267,6 +285,9 @@ void *kmm_new(size_t size, size_t align)
 	}
 	if (size > (size_t)PTRDIFF_MAX)
 		return NULL;
+	kmm_init();
+	if (kmm_vg())
+		return kmm_vg_kmalloc(size, MALLOC_GFP, align);
 	return __kmm_kmalloc(size, MALLOC_GFP, align);
 }
 

@@ -28,6 +28,7 @@
  * pages and the counters.  __functions expect it held.
  */
 #include "internal.h"
+#include "valgrind.h"
 
 #include <errno.h>
 #include <string.h>
@@ -617,7 +618,12 @@ size_t kmm_page_trim(size_t keep_pages)
 
 KMM_EXPORT struct kmm_page *kmm_alloc_pages(kmm_gfp_t gfp, unsigned int order)
 {
-	struct kmm_page *page = __kmm_alloc_pages(gfp, order);
+	struct kmm_page *page;
+
+	kmm_init();
+	if (kmm_vg())
+		return kmm_vg_alloc_pages(gfp, order);
+	page = __kmm_alloc_pages(gfp, order);
 
 	if (page)
 		kmm_prep_compound(page, order);
@@ -628,6 +634,10 @@ static void free_compound(struct kmm_page *page)
 {
 	unsigned int order = page->order;
 
+	if (kmm_vg()) {
+		kmm_vg_free_pages(page);
+		return;
+	}
 	kmm_clear_compound(page, order);
 	__kmm_free_pages(page, order);
 }
@@ -676,6 +686,9 @@ KMM_EXPORT void *kmm_alloc_pages_exact(size_t size, kmm_gfp_t gfp)
 
 	if (!size || size > (PAGE_SIZE << MAX_PAGE_ORDER))
 		return NULL;
+	kmm_init();
+	if (kmm_vg())
+		return kmm_vg_alloc_exact(size, gfp);
 	page = kmm_alloc_run(gfp, nr, 0);
 	return page ? __page_address(page) : NULL;
 }
@@ -689,6 +702,10 @@ KMM_EXPORT void kmm_free_pages_exact(void *virt, size_t size)
 	page = kmm_virt_to_page(virt);
 	if (!page || ((uintptr_t)virt & (PAGE_SIZE - 1)))
 		kmm_fatal("free_pages_exact: invalid pointer %p", virt);
+	if (kmm_vg()) {
+		kmm_vg_free_exact(virt, size);
+		return;
+	}
 	kmm_free_run(page, (size + PAGE_SIZE - 1) >> PAGE_SHIFT);
 }
 
@@ -720,8 +737,11 @@ KMM_EXPORT void kmm_drain_local_pages(void)
 {
 	struct kmm_thread *t = kmm_current;
 
-	if (t && t != &kmm_dead_thread)
+	if (t && t != &kmm_dead_thread) {
+		kmm_vg_quiet_begin();
 		kmm_pcp_drain(t);
+		kmm_vg_quiet_end();
+	}
 }
 
 /* ----------------------------------------------------- introspection */

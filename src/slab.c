@@ -35,6 +35,7 @@
  * it too.  Frees that move nothing take no lock.
  */
 #include "internal.h"
+#include "valgrind.h"
 
 #include <string.h>
 
@@ -578,7 +579,12 @@ KMM_EXPORT struct kmm_cache *kmm_cache_create(const char *name,
 
 KMM_EXPORT void *kmm_cache_alloc(struct kmm_cache *s, kmm_gfp_t gfp)
 {
-	void *object = kmm_slab_alloc(s, gfp);
+	void *object;
+
+	if (kmm_vg())
+		object = kmm_vg_cache_alloc(s, gfp);
+	else
+		object = kmm_slab_alloc(s, gfp);
 
 	if (unlikely(!object)) {
 		if (!(gfp & KMM___GFP_NOWARN))
@@ -586,7 +592,7 @@ KMM_EXPORT void *kmm_cache_alloc(struct kmm_cache *s, kmm_gfp_t gfp)
 				   s->name);
 		return NULL;
 	}
-	if (gfp & KMM___GFP_ZERO)
+	if ((gfp & KMM___GFP_ZERO) && !kmm_vg())
 		memset(object, 0, s->object_size);
 	return object;
 }
@@ -614,6 +620,10 @@ KMM_EXPORT void kmm_cache_free(struct kmm_cache *s, void *obj)
 
 	if (unlikely(!obj))
 		return;
+	if (kmm_vg()) {
+		kmm_vg_cache_free(s, obj);
+		return;
+	}
 	page = object_slab(s, obj, "kmem_cache_free");
 	kmm_slab_free(page->slab_cache, page, obj, "kmem_cache_free");
 }
@@ -645,10 +655,13 @@ KMM_EXPORT int kmm_cache_shrink(struct kmm_cache *s)
 {
 	struct kmm_thread *t = kmm_current;
 
+	kmm_vg_quarantine_flush();
+	kmm_vg_quiet_begin();
 	if (t)
 		flush_cpu_slab(s, t);
 	discard_empty(s);
 	kmm_drain_local_pages();
+	kmm_vg_quiet_end();
 	return 0;
 }
 
@@ -671,6 +684,8 @@ KMM_EXPORT void kmm_cache_destroy(struct kmm_cache *s)
 
 	if (!s)
 		return;
+	kmm_vg_quarantine_flush();
+	kmm_vg_quiet_begin();
 	kmm_lock(&kmm.thread_lock);
 	list_for_each(pos, &kmm.threads)
 		flush_cpu_slab(s, list_entry(pos, struct kmm_thread, node));
@@ -681,6 +696,7 @@ KMM_EXPORT void kmm_cache_destroy(struct kmm_cache *s)
 
 	kmm_slab_stats(s, &st);
 	if (st.active_objs) {
+		kmm_vg_quiet_end();
 		kmm_report("kmem_cache_destroy %s: Slab cache still has objects (%lu)",
 			   s->name, st.active_objs);
 		return;
@@ -689,4 +705,5 @@ KMM_EXPORT void kmm_cache_destroy(struct kmm_cache *s)
 	kmm_lock(&kmm.cache_lock);
 	kmm.caches[s->index] = NULL;
 	kmm_unlock(&kmm.cache_lock);
+	kmm_vg_quiet_end();
 }

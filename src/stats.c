@@ -4,6 +4,7 @@
  * from a buffer on the stack.
  */
 #include "internal.h"
+#include "valgrind.h"
 
 #include <errno.h>
 #include <string.h>
@@ -97,9 +98,8 @@ static int meminfo(int fd)
 	return ret ? -1 : 0;
 }
 
-KMM_EXPORT int kmm_dump(int fd, const char *what)
+static int dump(int fd, const char *what)
 {
-	kmm_init();
 	if (!what) {
 		errno = EINVAL;
 		return -1;
@@ -114,6 +114,17 @@ KMM_EXPORT int kmm_dump(int fd, const char *what)
 		return meminfo(fd);
 	errno = EINVAL;
 	return -1;
+}
+
+KMM_EXPORT int kmm_dump(int fd, const char *what)
+{
+	int ret;
+
+	kmm_init();
+	kmm_vg_quiet_begin();
+	ret = dump(fd, what);
+	kmm_vg_quiet_end();
+	return ret;
 }
 
 /* KMM_STATS=1: every report, at exit, to stderr or KMM_STATS_FILE. */

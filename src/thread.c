@@ -18,6 +18,7 @@
  * Locking: kmm.thread_lock guards kmm.threads.
  */
 #include "internal.h"
+#include "valgrind.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -46,6 +47,7 @@ void kmm_init_slow(void)
 
 	if (atomic_compare_exchange_strong(&kmm.init_state, &expected, 1)) {
 		kmm.init_tid = kmm_os_gettid();
+		kmm_vg_init();
 		kmm_parse_options();
 		kmm_free_cookie = (uintptr_t)kmm_os_random() | 1;
 		pthread_key_create(&kmm.thread_key, thread_exit);
@@ -85,6 +87,7 @@ struct kmm_thread *kmm_thread_slow(void)
 	if (!page)
 		return NULL;
 	t = __page_address(page);
+	kmm_vg_defined(t, PAGE_SIZE << thread_order());
 	t->tid = kmm_os_gettid();
 	t->order = thread_order();
 	kmm_lock(&kmm.thread_lock);
@@ -111,7 +114,8 @@ static void thread_free(struct kmm_thread *t)
 	kmm_lock(&kmm.thread_lock);
 	list_del(&t->node);
 	kmm_unlock(&kmm.thread_lock);
-	__kmm_free_pages(page, t->order);
+	kmm_vg_noaccess(t, PAGE_SIZE << t->order);
+	__kmm_free_pages(page, thread_order());
 }
 
 static void thread_exit(void *arg)
@@ -121,10 +125,12 @@ static void thread_exit(void *arg)
 
 	if (!t || t != kmm_current)
 		return;
+	kmm_vg_quiet_begin();
 	thread_release(t);
 	kmm_current = NULL;
 	kmm_thread_phase = 2;
 	thread_free(t);
+	kmm_vg_quiet_end();
 	errno = saved;
 }
 
@@ -165,6 +171,7 @@ static void fork_child(void)
 
 	if (atomic_load_explicit(&kmm.init_state, memory_order_acquire) != 2)
 		return;
+	kmm_vg_quiet_begin();
 	kmm_page_alloc_fork_child();
 	kmm_vmalloc_fork_child();
 	kmm_slab_fork_child();
@@ -182,6 +189,7 @@ static void fork_child(void)
 	}
 	if (kmm_current)
 		kmm_current->tid = kmm_os_gettid();
+	kmm_vg_quiet_end();
 }
 
 /*

@@ -12,6 +12,7 @@
  * outside it.
  */
 #include "internal.h"
+#include "valgrind.h"
 
 #include <string.h>
 
@@ -73,6 +74,8 @@ static bool __vmap_reserve(void)
 	tab = kmm_os_map(NULL, cap * sizeof(*tab), false);
 	if (!tab)
 		return false;
+	/* Block addresses here must not make leaks look reachable. */
+	kmm_vg_noaccess(tab, cap * sizeof(*tab));
 	for (i = 0; i < vmap_cap; i++)
 		if (vmap_table[i].start)
 			__vmap_put(tab, cap, &vmap_table[i]);
@@ -313,6 +316,10 @@ void kmm_vmalloc_fork_child(void)
 
 KMM_EXPORT void *kmm_vmalloc(size_t size)
 {
+	kmm_init();
+	if (kmm_vg())
+		return kmm_vg_vmalloc(size, KMM_GFP_KERNEL, false,
+				      __builtin_return_address(0));
 	return __kmm_vmalloc(size, 0, KMM_GFP_KERNEL, false,
 			     __builtin_return_address(0));
 }
@@ -320,24 +327,39 @@ KMM_EXPORT void *kmm_vmalloc(size_t size)
 KMM_EXPORT void *kmm_vzalloc(size_t size)
 {
 	/* Fresh anonymous mappings read as zero. */
+	kmm_init();
+	if (kmm_vg())
+		return kmm_vg_vmalloc(size, KMM_GFP_KERNEL | KMM___GFP_ZERO,
+				      false, __builtin_return_address(0));
 	return __kmm_vmalloc(size, 0, KMM_GFP_KERNEL | KMM___GFP_ZERO, false,
 			     __builtin_return_address(0));
 }
 
 KMM_EXPORT void *kmm_vmalloc_huge(size_t size, kmm_gfp_t gfp)
 {
+	kmm_init();
+	if (kmm_vg())
+		return kmm_vg_vmalloc(size, gfp, true,
+				      __builtin_return_address(0));
 	return __kmm_vmalloc(size, 0, gfp, true, __builtin_return_address(0));
 }
 
 KMM_EXPORT void *kmm_vrealloc(void *p, size_t size, kmm_gfp_t gfp)
 {
-	if (!p)
+	if (!p) {
+		kmm_init();
+		if (kmm_vg())
+			return kmm_vg_vmalloc(size, gfp, false,
+					      __builtin_return_address(0));
 		return __kmm_vmalloc(size, 0, gfp, false,
 				     __builtin_return_address(0));
+	}
 	if (!size) {
 		kmm_vfree(p);
 		return NULL;
 	}
+	if (kmm_vg())
+		return kmm_vg_vrealloc(p, size, gfp);
 	return __kmm_vrealloc(p, size, gfp);
 }
 
@@ -345,6 +367,10 @@ KMM_EXPORT void kmm_vfree(const void *p)
 {
 	if (!p)
 		return;
+	if (kmm_vg()) {
+		kmm_vg_vfree(p);
+		return;
+	}
 	if (!__kmm_vfree(p))
 		kmm_invalid_free(p, "vfree");
 }

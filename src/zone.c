@@ -25,6 +25,7 @@
  * take no lock.
  */
 #include "internal.h"
+#include "valgrind.h"
 
 #include <string.h>
 
@@ -178,6 +179,9 @@ struct kmm_zone *kmm_zone_grow(enum zone_type type)
 		goto out;
 	kmm_os_nohugepage(z, size);
 	zone_setup(z, size, type);
+	/* Free memory is nobody's: memcheck reports any access to it. */
+	kmm_vg_noaccess((char *)z + (z->first_pfn << PAGE_SHIFT),
+			size - (z->first_pfn << PAGE_SHIFT));
 	z->index = n;
 	kmm.zones[n] = z;
 	atomic_store_explicit(&kmm_zone_table[(uintptr_t)z >> ZONE_SHIFT], z,
