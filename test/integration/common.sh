@@ -20,7 +20,8 @@ need_bin() {
 # (exit 124 when it runs out).  MODE is glibc (as is), preload (libkmm.so
 # in LD_PRELOAD) or linked (the program is linked with -lkmm).  In make
 # check-valgrind the preload and linked runs are under memcheck and get
-# twenty times longer.
+# twenty times longer.  When stats_file is set, a preloaded kmm writes its
+# reports there at exit (see check_served_by_kmm).
 run_on() {
 	mode=$1
 	t=$2
@@ -33,7 +34,9 @@ run_on() {
 	fi
 	if [ "$mode" = preload ]; then
 		need_lib
-		pre=(env "LD_PRELOAD=$KMM_LIB${LD_PRELOAD:+:$LD_PRELOAD}" "${pre[@]}")
+		pre=(env "LD_PRELOAD=$KMM_LIB${LD_PRELOAD:+:$LD_PRELOAD}"
+			${stats_file:+KMM_STATS=1 "KMM_STATS_FILE=$stats_file"}
+			"${pre[@]}")
 	fi
 	if command -v timeout >/dev/null 2>&1; then
 		timeout -k 10 "$t" "${pre[@]}" "$@"
@@ -88,4 +91,15 @@ run_three() {
 		esac
 	done
 	return $status
+}
+
+# check_served_by_kmm FILE WHAT: FILE holds the reports kmm wrote at exit
+# (run_on preload with stats_file=FILE, or KMM_STATS=1 KMM_STATS_FILE=FILE)
+# and shows a kmalloc cache with active objects: kmm really served the
+# program, and a preload that silently did not happen cannot pass.
+check_served_by_kmm() {
+	[ -s "$1" ] || fail "$2: kmm's statistics at exit" "file $1 written" "none"
+	awk '/^kmalloc-/ && $2 > 0 { found = 1 } END { exit !found }' "$1" ||
+		fail "$2: kmm's slabinfo at exit" "a kmalloc cache with active objects" \
+			"$(grep -m3 '^kmalloc-' "$1")"
 }

@@ -12,8 +12,10 @@ quick && lines=100000
 
 run_on glibc 300 "$prog" "$lines" >"$TEST_TMPDIR/glibc.out" ||
 	hard_error "real_cxx failed on glibc"
-run_on preload 300 "$prog" "$lines" >"$TEST_TMPDIR/kmm.out"
+stats_file=$TEST_TMPDIR/stats \
+	run_on preload 300 "$prog" "$lines" >"$TEST_TMPDIR/kmm.out"
 rc=$?
 expect_eq "real_cxx exit status on kmm" 0 "$rc"
+check_served_by_kmm "$TEST_TMPDIR/stats" real_cxx
 compare_runs real_cxx "$TEST_TMPDIR/glibc.out" "$TEST_TMPDIR/kmm.out"
 head -1 "$TEST_TMPDIR/kmm.out"

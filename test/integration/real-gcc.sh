@@ -81,6 +81,8 @@ CEOF
 status=0
 for mode in glibc preload; do
 	mkdir "$mode"
+	stats_file=
+	[ "$mode" = preload ] && stats_file=$TEST_TMPDIR/stats
 	run_on "$mode" 600 gcc -O2 -frandom-seed=kmm -c prog.c -o "$mode/prog.o" ||
 		fail "gcc -O2 -c prog.c on $mode" "exit 0" "failure"
 	if command -v g++ >/dev/null 2>&1; then
@@ -91,6 +93,7 @@ for mode in glibc preload; do
 		fail "gcc link on $mode" "exit 0" "failure"
 	"./$mode/prog" >"$mode/run.out" || fail "program built on $mode" "exit 0" "failure"
 done
+check_served_by_kmm "$TEST_TMPDIR/stats" gcc
 cmp glibc/prog.o preload/prog.o ||
 	fail "gcc -O2 -c prog.c" "the same object file on kmm as on glibc" "different bytes"
 if [ -f glibc/tmpl.o ]; then

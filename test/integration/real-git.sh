@@ -58,9 +58,11 @@ session "$TEST_TMPDIR/glibc" >"$TEST_TMPDIR/glibc.out" 2>&1 ||
 	hard_error "git failed on glibc: $(tail -5 "$TEST_TMPDIR/glibc.out")"
 (
 	export LD_PRELOAD="$KMM_LIB${LD_PRELOAD:+:$LD_PRELOAD}"
+	export KMM_STATS=1 KMM_STATS_FILE=$TEST_TMPDIR/stats
 	session "$TEST_TMPDIR/kmm"
 ) >"$TEST_TMPDIR/kmm.out" 2>&1
 rc=$?
 expect_eq "git session exit status on kmm" 0 "$rc"
+check_served_by_kmm "$TEST_TMPDIR/stats" git
 compare_runs git "$TEST_TMPDIR/glibc.out" "$TEST_TMPDIR/kmm.out"
 echo "git: $(grep -c '^[*|]' "$TEST_TMPDIR/kmm.out") log lines, same on kmm and glibc"

@@ -34,8 +34,9 @@ printf "keys %d matched %d len %d first %s last %s left %d\n%s\n",
 '
 run_on glibc 600 perl -e "$prog" "$n" >"$TEST_TMPDIR/glibc.out" ||
 	hard_error "perl failed on glibc"
-run_on preload 600 perl -e "$prog" "$n" >"$TEST_TMPDIR/kmm.out"
+stats_file=$TEST_TMPDIR/stats run_on preload 600 perl -e "$prog" "$n" >"$TEST_TMPDIR/kmm.out"
 rc=$?
 expect_eq "perl exit status on kmm" 0 "$rc"
+check_served_by_kmm "$TEST_TMPDIR/stats" perl
 compare_runs perl "$TEST_TMPDIR/glibc.out" "$TEST_TMPDIR/kmm.out"
 head -1 "$TEST_TMPDIR/kmm.out"

@@ -30,8 +30,9 @@ for mode in glibc preload; do
 	} >"$out.sum" 2>"$out.err" || fail "sort on $mode" "exit 0" "failure: $(head -3 "$out.err")"
 	[ -s "$out.err" ] && fail "sort on $mode: stderr" "empty" "$(head -3 "$out.err")"
 done
-run_on preload 600 sort "$TEST_TMPDIR/in" >"$TEST_TMPDIR/sorted" ||
-	fail "sort on kmm" "exit 0" "failure"
+stats_file=$TEST_TMPDIR/stats run_on preload 600 sort "$TEST_TMPDIR/in" \
+	>"$TEST_TMPDIR/sorted" || fail "sort on kmm" "exit 0" "failure"
+check_served_by_kmm "$TEST_TMPDIR/stats" sort
 sort -c "$TEST_TMPDIR/sorted" || fail "sort on kmm: output order" "sorted" "not sorted"
 compare_runs sort "$TEST_TMPDIR/glibc.sum" "$TEST_TMPDIR/preload.sum"
 echo "sort: $n lines, 4 orders, same output on kmm and glibc"
