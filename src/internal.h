@@ -134,7 +134,10 @@ struct kmm_page {
 		/* PG_tail. */
 		struct kmm_page *compound_head;
 		/* PG_large: a kmalloc run of nr_pages pages. */
-		size_t nr_pages;
+		struct {
+			size_t nr_pages;
+			size_t vg_size;	/* under Valgrind: size asked for */
+		};
 		/* PG_slab. */
 		struct {
 			struct list_head slab_list; /* cache partial list */

@@ -188,7 +188,7 @@ KMM_EXPORT size_t malloc_usable_size(void *p)
 	if (!p)
 		return 0;
 	if (kmm_vg())
-		return kmm_vg_ksize(p);
+		return kmm_vg_usable_size(p);
 	return __kmm_ksize(p);
 }
 

@@ -58,6 +58,7 @@ void *kmm_vg_kmalloc(size_t size, kmm_gfp_t gfp, size_t align);
 void kmm_vg_kfree(void *p, const char *fn);
 void *kmm_vg_krealloc(void *p, size_t size, kmm_gfp_t gfp, const char *fn);
 size_t kmm_vg_ksize(const void *p);
+size_t kmm_vg_usable_size(const void *p);
 void *kmm_vg_cache_alloc(struct kmm_cache *s, kmm_gfp_t gfp);
 void kmm_vg_cache_free(struct kmm_cache *s, void *obj);
 struct kmm_page *kmm_vg_alloc_pages(kmm_gfp_t gfp, unsigned int order);

@@ -59,6 +59,8 @@ static bool is_kmalloc_cache(const struct kmm_cache *s)
 	return s->index < KMALLOC_NR_CACHES;
 }
 
+static size_t requested(const void *p);
+
 static size_t *size_slot(void *p, size_t cap)
 {
 	return (size_t *)((char *)p + cap - sizeof(size_t));
@@ -133,16 +135,31 @@ static void describe(void *p, size_t cap, size_t size, bool zeroed)
 
 void *kmm_vg_kmalloc(size_t size, kmm_gfp_t gfp, size_t align)
 {
-	size_t cap;
+	size_t cap, want, max = PAGE_SIZE << MAX_PAGE_ORDER;
+	struct kmm_page *page;
 	void *p;
 
-	if (size > (size_t)PTRDIFF_MAX - VG_RZ)
+	if (size > (size_t)PTRDIFF_MAX - 2 * PAGE_SIZE)
 		return NULL;
+	/*
+	 * Room for what ksize() may return, and VG_RZ of slack after it.
+	 * GFP_DMA32 pages cannot grow past the largest block: no slack.
+	 */
+	want = kmm_kmalloc_size_roundup(size ? size : 1) + VG_RZ;
+	if ((gfp & KMM___GFP_DMA32) && want > max && size <= max)
+		want = size;
+	/* Power-of-two sizes stay naturally aligned. */
+	if (IS_POWER_OF_2(size) && size <= max && size > align)
+		align = size;
 	VALGRIND_DISABLE_ERROR_REPORTING;
-	p = __kmm_kmalloc(size + VG_RZ, gfp & ~KMM___GFP_ZERO, align);
+	p = __kmm_kmalloc(want, gfp & ~KMM___GFP_ZERO, align);
 	if (p) {
 		cap = __kmm_ksize(p);
-		*size_slot(p, cap) = size;
+		page = __virt_to_page(p);
+		if (page && (compound_head(page)->flags & PG_large))
+			compound_head(page)->vg_size = size;
+		else
+			*size_slot(p, cap) = size;
 	}
 	VALGRIND_ENABLE_ERROR_REPORTING;
 	if (!p)
@@ -153,9 +170,23 @@ void *kmm_vg_kmalloc(size_t size, kmm_gfp_t gfp, size_t align)
 	return p;
 }
 
+/* Records a new size for a live block; reporting off. */
+static void set_requested(void *p, size_t size)
+{
+	struct kmm_page *page;
+
+	VALGRIND_DISABLE_ERROR_REPORTING;
+	page = __virt_to_page(p);
+	if (page && (compound_head(page)->flags & PG_large))
+		compound_head(page)->vg_size = size;
+	else
+		*size_slot(p, __kmm_ksize(p)) = size;
+	VALGRIND_ENABLE_ERROR_REPORTING;
+}
+
 /*
- * Returns the size the program asked for, or (size_t)-1 if p is not a
- * live kmalloc block as far as kmm can tell.
+ * The size the program asked for, or (size_t)-1 if p is not the start of
+ * a block kmm handed out.  Reporting off.
  */
 static size_t requested(const void *p)
 {
@@ -176,7 +207,7 @@ static size_t requested(const void *p)
 				n = page->slab_cache->object_size;
 		} else if ((page->flags & PG_large) &&
 			   __page_address(page) == p) {
-			cap = page->nr_pages << PAGE_SHIFT;
+			n = page->vg_size;
 		}
 	}
 	if (cap >= sizeof(size_t))
@@ -198,11 +229,40 @@ void kmm_vg_kfree(void *p, const char *fn)
 	quarantine_add(p, n == (size_t)-1 ? 0 : n);
 }
 
-size_t kmm_vg_ksize(const void *p)
+size_t kmm_vg_usable_size(const void *p)
 {
 	size_t n = requested(p);
 
 	return n == (size_t)-1 ? 0 : n;
+}
+
+/*
+ * ksize() under memcheck, as under the kernel's KASAN: the block grows to
+ * its class size, which the caller may now use.
+ */
+size_t kmm_vg_ksize(const void *p)
+{
+	size_t n = requested(p), r;
+	struct kmm_page *page;
+
+	if (n == (size_t)-1)
+		return 0;
+	VALGRIND_DISABLE_ERROR_REPORTING;
+	page = __virt_to_page(p);
+	VALGRIND_ENABLE_ERROR_REPORTING;
+	if (page && !(compound_head(page)->flags & PG_slab) &&
+	    !(compound_head(page)->flags & PG_large))
+		return n;
+	if (page && (compound_head(page)->flags & PG_slab) &&
+	    !is_kmalloc_cache(compound_head(page)->slab_cache))
+		return n;
+	r = kmm_kmalloc_size_roundup(n ? n : 1);
+	if (r > n) {
+		VALGRIND_RESIZEINPLACE_BLOCK(p, n, r, 0);
+		VALGRIND_MAKE_MEM_DEFINED((char *)p + n, r - n);
+		set_requested((void *)p, r);
+	}
+	return r;
 }
 
 void *kmm_vg_krealloc(void *p, size_t size, kmm_gfp_t gfp, const char *fn)
@@ -214,6 +274,15 @@ void *kmm_vg_krealloc(void *p, size_t size, kmm_gfp_t gfp, const char *fn)
 		/* Let memcheck say what it says of a bad realloc. */
 		VALGRIND_FREELIKE_BLOCK(p, 0);
 		return NULL;
+	}
+	/* In place within the class, as without Valgrind. */
+	if (size <= kmm_kmalloc_size_roundup(old ? old : 1) &&
+	    size > kmm_kmalloc_size_roundup(old ? old : 1) / 2) {
+		VALGRIND_RESIZEINPLACE_BLOCK(p, old, size, 0);
+		set_requested(p, size);
+		if ((gfp & KMM___GFP_ZERO) && size > old)
+			memset((char *)p + old, 0, size - old);
+		return p;
 	}
 	q = kmm_vg_kmalloc(size, gfp & ~KMM___GFP_ZERO, 0);
 	if (!q)
@@ -288,7 +357,8 @@ void *kmm_vg_alloc_exact(size_t size, kmm_gfp_t gfp)
 	if (!page)
 		return NULL;
 	p = __page_address(page);
-	describe(p, nr << PAGE_SHIFT, size, gfp & KMM___GFP_ZERO);
+	/* The program owns whole pages, as in the kernel. */
+	describe(p, nr << PAGE_SHIFT, nr << PAGE_SHIFT, gfp & KMM___GFP_ZERO);
 	return p;
 }
 
@@ -315,8 +385,12 @@ void *kmm_vg_vmalloc(size_t size, kmm_gfp_t gfp, bool huge,
 	VALGRIND_ENABLE_ERROR_REPORTING;
 	if (!p)
 		return NULL;
-	/* A fresh mapping reads as zero: vzalloc needs no clearing. */
-	describe(p, ALIGN_UP(size, PAGE_SIZE), size, true);
+	/*
+	 * The area is whole pages up to its guard page, as for the page
+	 * API.  A fresh mapping reads as zero: vzalloc needs no clearing.
+	 */
+	size = ALIGN_UP(size, PAGE_SIZE);
+	describe(p, size, size, true);
 	if (!(gfp & KMM___GFP_ZERO))
 		VALGRIND_MAKE_MEM_UNDEFINED(p, size);
 	return p;

@@ -381,6 +381,7 @@ KMM_EXPORT int kmm_is_vmalloc_addr(const void *p)
 	size_t i;
 	int found = 0;
 
+	kmm_vg_quiet_begin();
 	kmm_lock(&kmm.vmap_lock);
 	for (i = 0; i < vmap_cap && !found; i++) {
 		struct vmap_area *va = &vmap_table[i];
@@ -388,6 +389,7 @@ KMM_EXPORT int kmm_is_vmalloc_addr(const void *p)
 		found = va->start && a >= va->start && a < va->start + va->size;
 	}
 	kmm_unlock(&kmm.vmap_lock);
+	kmm_vg_quiet_end();
 	return found;
 }
 
