@@ -26,6 +26,8 @@
  *   mem/free_most/M  allocate M in objects of 16 B to 4 KiB, then free a
  *                    random 90% of them: what does the allocator give
  *                    back when a tenth of each page stays in use?
+ *   mem/obj64/N      N Mi objects of 64 bytes live at once (overhead
+ *                    only; rss_after is measured after freeing all)
  *
  * Every page of every object is written, so RSS counts what the
  * allocator hands out, not only what it maps.
@@ -204,6 +206,54 @@ static void bm_free_most(struct kb_state *st, void *udata)
 	free(objs);
 }
 
+/*
+ * mem/obj64/N: N Mi objects of 64 bytes, all live at once; overhead is
+ * what the allocator needs beside them (headers, metadata, slack), the
+ * figure of issue-style targets such as "metadata under 2% for a
+ * million 64-byte objects".
+ */
+static void bm_obj64(struct kb_state *st, void *udata)
+{
+	size_t n = (size_t)kb_arg(st, 0) << 20;
+	size_t base = status_bytes("VmRSS"), rss_after = 0;
+	void **objs = malloc(n * sizeof(*objs));
+	struct tally t = { 0, 0 };
+	size_t table;
+
+	if (!objs) {
+		kb_skip_with_error(st, "out of memory");
+		return;
+	}
+	/*
+	 * The pointer table is the benchmark's, not the allocator's: fault
+	 * it in before the baseline (with a nonzero byte, or the compiler
+	 * makes malloc+memset a calloc, which need not touch the pages).
+	 */
+	memset(objs, 0xa5, n * sizeof(*objs));
+	table = status_bytes("VmRSS") - base;
+	while (kb_keep_running_batch(st, 1)) {
+		for (size_t i = 0; i < n; i++) {
+			objs[i] = malloc(64);
+			if (!objs[i]) {
+				kb_skip_with_error(st, "out of memory");
+				n = i;
+				break;
+			}
+			*(volatile char *)objs[i] = 1;
+		}
+		t.live = t.peak = n * 64;
+		report(st, base + table, status_bytes("VmRSS"), &t);
+		for (size_t i = 0; i < n; i++)
+			free(objs[i]);
+		t.live = 0;
+		rss_after = status_bytes("VmRSS");
+		kb_counter(st, "rss_after", (double)rss_after,
+			   KB_COUNTER_PLAIN);
+		kb_counter(st, "live_after", 0, KB_COUNTER_PLAIN);
+	}
+	free(objs);
+}
+
 int main(int argc, char **argv)
 {
 	struct kb_bench *b;
@@ -214,6 +264,9 @@ int main(int argc, char **argv)
 	kb_unit_ms(kb_use_real_time(kb_iterations_fixed(b, 1)));
 	b = kb_register("mem/free_most", bm_free_most, NULL);
 	kb_add_arg(kb_add_arg(b, 128), 1024);
+	kb_unit_ms(kb_use_real_time(kb_iterations_fixed(b, 1)));
+	b = kb_register("mem/obj64", bm_obj64, NULL);
+	kb_add_arg(b, 1);
 	kb_unit_ms(kb_use_real_time(kb_iterations_fixed(b, 1)));
 	return kb_run(argc, argv);
 }

@@ -46,6 +46,7 @@ run malloc_bench 40 ./malloc_bench
 # The small variants of the memory workloads, each in its own process.
 run "membench frag" 1 ./membench --benchmark_filter='^mem/frag/32/'
 run "membench free_most" 1 ./membench --benchmark_filter='^mem/free_most/128/'
+run "membench obj64" 1 ./membench --benchmark_filter='^mem/obj64/'
 run kapi_bench 25 ./kapi_bench
 
 if [ "$KB_SANITIZE" != yes ] && [ -n "$KMM_LIB" ] && [ -f "$KMM_LIB" ]; then
