@@ -182,8 +182,11 @@ static void test_slabinfo(void)
 			class_name(class_sizes[j], name, sizeof(name));
 			if (strcmp(si.name, name) == 0) {
 				found_cls++;
+				/* Memcheck mode's red zones move blocks
+				 * to the next class. */
 				expect(si.objsize >= class_sizes[j] &&
-						   si.active_objs >= 1,
+						   (si.active_objs >= 1 ||
+						    !ut_native()),
 					   "slabinfo %s: expected objsize >= %u "
 					   "and an active object, got \"%s\"",
 					   name, class_sizes[j], lines[i]);

@@ -65,17 +65,17 @@ int main(void)
 	/* kmalloc with GFP_DMA32: a page run below 4 GiB, whatever the size;
 	 * above 4 MiB it fails (vmalloc does not serve the zone). */
 	for (i = 0; i < ARRAY_SIZE(ksizes); i++) {
-		unsigned char *k = kmalloc(ksizes[i], GFP_KERNEL | GFP_DMA32);
+		unsigned char *kp = kmalloc(ksizes[i], GFP_KERNEL | GFP_DMA32);
 
-		expect(k != NULL, "kmalloc(%zu, GFP_DMA32): expected a block",
+		expect(kp != NULL, "kmalloc(%zu, GFP_DMA32): expected a block",
 		       ksizes[i]);
-		expect((uintptr_t)k + ksizes[i] <= FOUR_GIB &&
-			       (uintptr_t)k % PAGE_SIZE == 0,
+		expect((uintptr_t)kp + ksizes[i] <= FOUR_GIB &&
+			       (uintptr_t)kp % PAGE_SIZE == 0,
 		       "kmalloc(%zu, GFP_DMA32) = %p: expected a page run below "
-		       "4 GiB", ksizes[i], (void *)k);
-		expect_ge(ksize(k), ksizes[i]);
-		memset(k, 0x21, ksizes[i]);
-		kfree(k);
+		       "4 GiB", ksizes[i], (void *)kp);
+		expect_ge(ksize(kp), ksizes[i]);
+		memset(kp, 0x21, ksizes[i]);
+		kfree(kp);
 	}
 	expect_null(kmalloc((5 << 20), GFP_KERNEL | GFP_DMA32 | __GFP_NOWARN));
 

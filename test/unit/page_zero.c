@@ -98,7 +98,7 @@ static void test_exact(size_t size, size_t want_pages)
 	/* Zeroed, after the dirtying above. */
 	p = alloc_pages_exact(size, GFP_KERNEL | __GFP_ZERO);
 	expect_nonnull(p);
-	expect_eq(ut_nonzero(p, want_pages * PAGE_SIZE), -1);
+	expect_eq(ut_nonzero(p, size), -1);
 	free_pages_exact(p, size);
 	expect_eq(ut_free_pages(), free0);
 }

@@ -248,19 +248,21 @@ static void test_shrink(void)
 		expect_eq(*(uint64_t *)v[i], i);
 		kmem_cache_free(c, v[i]);
 	}
+	/* Freed objects wait in memcheck mode's quarantine: the counts
+	 * below are those of the native layout. */
 	expect_eq(ut_slabinfo("ut_shrink", &si), 0);
 	/* Empty slabs beyond a few went back on their own. */
-	expect(si.num_slabs <= 3,
+	expect(!ut_native() || si.num_slabs <= 3,
 	       "all %zu objects freed: expected at most 3 slabs (the active "
 	       "one and two empty), got %lu of %lu", n, si.num_slabs, peak);
 	expect_eq(kmem_cache_shrink(c), 0);
 	expect_eq(ut_slabinfo("ut_shrink", &si), 0);
-	expect(si.num_slabs == 0 && si.active_objs == 0,
+	expect(!ut_native() || (si.num_slabs == 0 && si.active_objs == 0),
 	       "after kmem_cache_shrink of an unused cache: expected 0 slabs "
 	       "and 0 objects, got %lu and %lu", si.num_slabs, si.active_objs);
 	free1 = ut_free_pages();
-	expect(free1 == free0, "after kmem_cache_shrink: expected %zu free "
-	       "pages, got %zu", free0, free1);
+	expect(!ut_native() || free1 == free0, "after kmem_cache_shrink: "
+	       "expected %zu free pages, got %zu", free0, free1);
 
 	/* Still usable after shrinking. */
 	v[0] = kmem_cache_alloc(c, GFP_KERNEL);
@@ -269,7 +271,8 @@ static void test_shrink(void)
 	kmem_cache_destroy(c);
 	expect(ut_slabinfo("ut_shrink", &si) == -1,
 	       "slabinfo after kmem_cache_destroy: expected no ut_shrink line");
-	expect_eq(ut_free_pages(), free0);
+	if (ut_native())
+		expect_eq(ut_free_pages(), free0);
 	free(v);
 }
 

@@ -99,7 +99,11 @@ int main(void)
 		       "state, got a difference at byte %ld", i, (void *)v[i],
 		       constructed(v[i]));
 	}
-	expect_eq(atomic_load(&ctor_calls), per_slab);
+	/* Memcheck mode's quarantine makes them come from a new slab. */
+	calls = atomic_load(&ctor_calls);
+	expect(ut_native() ? calls == per_slab : calls % per_slab == 0,
+	       "objects freed and allocated again: expected %lu constructor "
+	       "calls, got %lu", per_slab, calls);
 
 	/* Three more slabs' worth: three more slabs constructed. */
 	n = per_slab * 4;
@@ -112,7 +116,7 @@ int main(void)
 	}
 	expect_eq(ut_slabinfo("ut_ctor", &si), 0);
 	calls = atomic_load(&ctor_calls);
-	expect(calls == si.num_slabs * per_slab,
+	expect(!ut_native() || calls == si.num_slabs * per_slab,
 	       "%lu slabs of %lu objects: expected %lu constructor calls, got "
 	       "%lu", si.num_slabs, per_slab, si.num_slabs * per_slab, calls);
 	expect_ge(calls, n);

@@ -6,7 +6,8 @@
  * others went back to the page allocator); a third thread allocating N
  * objects again ends with no more slabs than A had, plus one: the
  * number of slabs does not double.  Checked for a user cache and for a
- * kmalloc cache, through slabinfo.
+ * kmalloc cache, through slabinfo.  (Under memcheck, freed objects wait
+ * in a quarantine: the counts are checked in native runs only.)
  */
 #include "ut.h"
 
@@ -116,12 +117,14 @@ static void run(const char *name, struct kmem_cache *c, unsigned int size)
 
 	owner_start(&a, &ta);
 	after_a = slabs(name);
-	expect_ge(after_a, base + 19);
+	/* (Memcheck mode's red zones move kmalloc blocks up a class.) */
+	if (ut_native())
+		expect_ge(after_a, base + 19);
 
 	/* Freed here while A idles. */
 	free_all(&a);
 	after_free = slabs(name);
-	expect(after_free <= base + 3,
+	expect(!ut_native() || after_free <= base + 3,
 	       "%s: %zu objects of an idle thread freed by another: expected "
 	       "at most %lu slabs (its active one and two empty), got %lu "
 	       "(%lu before)", name, a.n, base + 3, after_free, after_a);
@@ -129,11 +132,12 @@ static void run(const char *name, struct kmem_cache *c, unsigned int size)
 	/* A third thread allocates as much again. */
 	owner_start(&b, &tc);
 	after_c = slabs(name);
-	expect(after_c <= after_a + 1,
+	expect(!ut_native() || after_c <= after_a + 1,
 	       "%s: a second thread allocating %zu objects after the first's "
 	       "were freed: expected at most %lu slabs, got %lu (%lu after the "
 	       "first)", name, b.n, after_a + 1, after_c, after_a);
-	expect_lt(after_c, 2 * (after_a - base) + base);
+	if (ut_native())
+		expect_lt(after_c, 2 * (after_a - base) + base);
 	pthread_join(tc, NULL);
 	free_all(&b);
 	owner_release(&a, ta);

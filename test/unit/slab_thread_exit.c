@@ -9,7 +9,8 @@
  * to at most the two empty slabs the cache keeps once all is freed, and
  * the free page count is the same after every round.  The same holds
  * when the objects are freed while their owner is still alive and the
- * owner exits afterwards.
+ * owner exits afterwards.  (Under memcheck, freed objects wait in a
+ * quarantine: the counts are checked in native runs only.)
  */
 #include "ut.h"
 
@@ -126,7 +127,7 @@ int main(void)
 			peak = slabs();
 		if (r == 0)
 			first_peak = peak;
-		expect(peak <= first_peak + 2,
+		expect(!ut_native() || peak <= first_peak + 2,
 		       "round %u: expected at most %lu slabs (the first round "
 		       "peaked at %lu), got %lu", r, first_peak + 2,
 		       first_peak, peak);
@@ -134,13 +135,14 @@ int main(void)
 		free_range(&a, n / 2, n);
 		free_range(&b, 0, n / 2);
 		empty = slabs();
-		expect(empty <= 2, "round %u: every object freed, every owner "
-		       "gone: expected at most 2 empty slabs kept, got %lu", r,
-		       empty);
+		expect(!ut_native() || empty <= 2, "round %u: every object "
+		       "freed, every owner gone: expected at most 2 empty "
+		       "slabs kept, got %lu", r, empty);
 		if (r == 0)
 			free_after_first = ut_free_pages();
 		else
-			expect(ut_free_pages() == free_after_first,
+			expect(!ut_native() ||
+				       ut_free_pages() == free_after_first,
 			       "round %u: expected %zu free pages as after the "
 			       "first round, got %zu", r, free_after_first,
 			       ut_free_pages());
@@ -165,9 +167,11 @@ int main(void)
 	pthread_mutex_unlock(&a.lock);
 	pthread_join(t, NULL);
 	empty = slabs();
-	expect(empty <= 2, "objects freed before their owner exited: expected "
-	       "at most 2 empty slabs kept, got %lu", empty);
-	expect_eq(ut_free_pages(), free_after_first);
+	expect(!ut_native() || empty <= 2, "objects freed before their "
+	       "owner exited: expected at most 2 empty slabs kept, got %lu",
+	       empty);
+	if (ut_native())
+		expect_eq(ut_free_pages(), free_after_first);
 	expect_eq(kmm_buddy_check(), 0);
 
 	kmem_cache_destroy(c);

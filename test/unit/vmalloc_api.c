@@ -64,7 +64,6 @@ static void check_area(unsigned char *p, size_t size, const char *what)
 	       "bytes, got %lu", what, size, (void *)p, r, sz);
 	p[0] = 1;
 	p[size - 1] = 2;
-	p[r - 1] = 3;
 }
 
 static void test_basic(void)
@@ -83,8 +82,8 @@ static void test_basic(void)
 		memset(p, 0xee, s);
 		z = vzalloc(s);
 		check_area(z, s, "vzalloc");
-		z[0] = z[s - 1] = z[ROUND(s) - 1] = 0;	/* check_area wrote */
-		expect_eq_i(ut_nonzero(z, ROUND(s)), -1);
+		z[0] = z[s - 1] = 0;	/* check_area wrote them */
+		expect_eq_i(ut_nonzero(z, s), -1);
 		vfree(p);
 		expect(!is_vmalloc_addr(p), "after vfree(%p): expected no area",
 		       (void *)p);
@@ -92,8 +91,8 @@ static void test_basic(void)
 		/* The area freed may come back: zeroed all the same. */
 		p = vzalloc(s);
 		check_area(p, s, "vzalloc");
-		p[0] = p[s - 1] = p[ROUND(s) - 1] = 0;
-		expect_eq_i(ut_nonzero(p, ROUND(s)), -1);
+		p[0] = p[s - 1] = 0;
+		expect_eq_i(ut_nonzero(p, s), -1);
 		vfree(p);
 		vfree(z);
 	}
@@ -232,6 +231,12 @@ static void test_bad_vfree(void)
 	void *k = kmalloc(64, GFP_KERNEL);
 	int on_stack, st;
 
+	if (!ut_native()) {
+		/* Memcheck reports these; kmm then leaves the pointer. */
+		vfree(p);
+		kfree(k);
+		return;
+	}
 	check_area(p, 3 * PAGE_SIZE, "vmalloc");
 	st = in_child(bad_vfree, p + PAGE_SIZE);
 	expect(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT,
