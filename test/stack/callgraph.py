@@ -278,7 +278,8 @@ def main():
 
     if worst[1] is not None:
         print('\nworst: %s, %d bytes: %s' %
-              (worst[1], worst[0], chain_text(own[worst[1]][1])))
+              (funcs[worst[1]].display(), worst[0],
+               chain_text(own[worst[1]][1])))
     # For whoever has to shrink a chain: how deep the paths go that do not
     # report an error (the reporters keep a varargs save area and a line
     # buffer on the stack, at the bottom of the deepest chains).
