@@ -11,6 +11,10 @@ graph from every exported function down through kmm's own functions.
 
 Frame sizes are gcc's -fstack-usage figures, which on x86-64 include the
 return address, so the sum along a chain is the stack the chain needs.
+They leave out the red zone, the 128 bytes below the stack pointer that
+x86-64 functions may use without moving it: the disassembly (objdump)
+shows how much of it each function touches, and that counts where the
+function calls nothing deeper.
 A call that gcc turned into a jump (a tail call) is still counted as a
 nested call: the bound is conservative there.
 
@@ -68,6 +72,7 @@ class Func:
         self.where = where
         self.size = size
         self.kind = kind
+        self.red_zone = 0	# bytes used below the stack pointer
         self.calls = []		# (target title, call site)
 
     def display(self):
@@ -79,6 +84,7 @@ class Func:
 
 
 def parse_ci(path, funcs, externs):
+    base = os.path.basename(path)[:-3]
     edges = []
     with open(path, encoding='utf-8', errors='replace') as f:
         for line in f:
@@ -93,6 +99,7 @@ def parse_ci(path, funcs, externs):
                                    (title, funcs[title].where, parts[1]))
                     funcs[title] = Func(title, parts[0], parts[1],
                                         int(sm.group(1)), sm.group(2))
+                    funcs[title].obj = base
                 else:
                     externs.setdefault(title, parts[0])
                 continue
@@ -100,6 +107,38 @@ def parse_ci(path, funcs, externs):
             if m:
                 edges.append(m.groups())
     return edges
+
+
+def red_zones(objdir):
+    """Bytes below the stack pointer each function touches, by object and
+    symbol: x86-64 leaf functions keep locals in the 128-byte red zone
+    without moving the stack pointer, and gcc's frame sizes leave that
+    out.  Found as the lowest -N(%rsp) operand in the disassembly."""
+    zones = {}
+    head = re.compile(r'^[0-9a-f]+ <([^>]+)>:$')
+    operand = re.compile(r'-0x([0-9a-f]+)\(%rsp')
+    for obj in sorted(glob.glob(os.path.join(objdir, '*.o'))):
+        try:
+            out = subprocess.run(['objdump', '-d', '--no-show-raw-insn',
+                                  '-w', obj], check=True,
+                                 capture_output=True, text=True).stdout
+        except (OSError, subprocess.CalledProcessError) as e:
+            hard_error('objdump -d %s: %s' % (obj, e))
+        base = os.path.basename(obj)[:-2]
+        name = None
+        for line in out.splitlines():
+            m = head.match(line)
+            if m:
+                name = m.group(1)
+                if name.endswith('.cold'):
+                    name = name[:-5]
+                continue
+            if name is None:
+                continue
+            for off in operand.findall(line):
+                key = (base, name)
+                zones[key] = max(zones.get(key, 0), int(off, 16))
+    return zones
 
 
 def exported(objdir):
@@ -144,6 +183,9 @@ def main():
     funcs, externs, edges = {}, {}, []
     for ci in cis:
         edges += parse_ci(ci, funcs, externs)
+    zones = red_zones(args.objdir)
+    for fn in funcs.values():
+        fn.red_zone = zones.get((fn.obj, fn.name), 0)
     for src, dst, site in edges:
         if src not in funcs:
             hard_error('edge from unknown function %s' % src)
@@ -194,8 +236,9 @@ def main():
         state[t] = 'grey'
         path.append(t)
         fn = funcs[t]
-        best_own, best_own_chain = 0, []
-        best_lib, best_lib_chain, best_lib_callee = 0, [], None
+        # A function's own red zone is as deep as it goes without a call.
+        best_own, best_own_chain = fn.red_zone, []
+        best_lib, best_lib_chain, best_lib_callee = fn.red_zone, [], None
         for dst, site in fn.calls:
             if dst in funcs:
                 walk(dst, path)
@@ -229,8 +272,13 @@ def main():
                         ' -> '.join(funcs[t].display() for t in c))
 
     def chain_text(chain):
-        return ' > '.join('%s %d' % (funcs[t].display(), funcs[t].size)
-                          for t in chain)
+        # The last function's red zone counts: nothing is called below it.
+        last = chain[-1] if chain else None
+        return ' > '.join(
+            '%s %d%s' % (funcs[t].display(), funcs[t].size,
+                         '+%d red zone' % funcs[t].red_zone
+                         if t == last and funcs[t].red_zone else '')
+            for t in chain)
 
     reporters = set(t for t in REPORTERS if t in funcs)
     quiet_memo = {}
@@ -306,7 +354,7 @@ def depth_avoiding(funcs, t, avoid, memo):
     functions that calls none of avoid."""
     if t in memo:
         return memo[t]
-    best = (0, [])
+    best = (funcs[t].red_zone, [])
     for dst, _ in funcs[t].calls:
         if dst in funcs and dst not in avoid:
             d = depth_avoiding(funcs, dst, avoid, memo)

@@ -16,7 +16,7 @@
 # C++ new-handler) run user code and are listed apart too.
 #
 # Skips when the compiler has no -fcallgraph-info (clang, gcc < 10) or
-# when python3 or readelf are missing.
+# when python3, readelf or objdump (binutils) are missing.
 : "${srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 . "$srcdir/lib/test.sh"
 
@@ -26,7 +26,7 @@ CC=${CC:-gcc}
 LIMIT=1024
 LIBC_ALLOWANCE=256
 
-need_cmd python3 readelf
+need_cmd python3 readelf objdump
 [ -f "$top_builddir/config.h" ] ||
 	hard_error "$top_builddir/config.h not found: configure first"
 make_tmpdir
@@ -52,6 +52,50 @@ case $opt in
 	flags="$flags -O2"
 	;;
 esac
+
+# First, the analysis must catch what it looks for: a recursion, and a
+# chain deeper than the bound through a hidden helper.
+mkdir -p "$TEST_TMPDIR/canary"
+cat >"$TEST_TMPDIR/canary/canary.c" <<'EOF'
+#define API __attribute__((visibility("default")))
+API int canary_recursive(int n);
+API int canary_deep(int n);
+static int ping(int n);
+__attribute__((noinline)) static int pong(int n)
+{
+	return n > 0 ? ping(n - 1) : 0;
+}
+__attribute__((noinline)) static int ping(int n)
+{
+	return n > 0 ? pong(n - 1) + 1 : 0;
+}
+int canary_recursive(int n)
+{
+	return ping(n);
+}
+__attribute__((noinline, visibility("hidden"))) int canary_leaf(int n);
+int canary_leaf(int n)
+{
+	volatile char buf[1500];
+	buf[n % 1500] = (char)n;
+	return buf[0];
+}
+int canary_deep(int n)
+{
+	return canary_leaf(n) + 1;
+}
+EOF
+# shellcheck disable=SC2086
+(cd "$TEST_TMPDIR/canary" && $CC $flags -fvisibility=hidden \
+	-fcallgraph-info=su -c canary.c -o canary.o) ||
+	hard_error "cannot compile the canary"
+canary=$(python3 "$srcdir/stack/callgraph.py" --limit $LIMIT \
+	"$TEST_TMPDIR/canary" 2>&1)
+rc=$?
+[ $rc = 1 ] && printf '%s\n' "$canary" | grep -q 'recursion: ping' &&
+	printf '%s\n' "$canary" | grep -q 'canary_deep: [0-9]* bytes > ' ||
+	hard_error "callgraph.py missed a recursion or a deep chain:
+$canary"
 
 sources=("$top_srcdir"/src/*.c)
 [ -f "${sources[0]}" ] || hard_error "no sources in $top_srcdir/src"
