@@ -79,6 +79,15 @@ int kmm_snprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
 void kmm_report(const char *fmt, ...) __printf(1, 2) __cold;
 void kmm_fatal(const char *fmt, ...) __printf(1, 2)
 	__attribute__((noreturn, cold));
+struct kmm_msg {
+	char buf[160];
+	size_t len;
+};
+void kmm_msg_str(struct kmm_msg *m, const char *s);
+void kmm_msg_num(struct kmm_msg *m, unsigned long v, unsigned int base);
+void kmm_msg_send(struct kmm_msg *m);
+void kmm_die(const char *fn, const char *what, const void *p,
+	     const char *cache) __attribute__((noreturn, cold));
 /* Writes a whole buffer to fd; 0 or -1 with errno. */
 int kmm_write_all(int fd, const char *buf, size_t len);
 
@@ -220,6 +229,21 @@ extern __thread struct kmm_thread *kmm_current
 
 /* The state of a thread whose own state has already been torn down. */
 extern struct kmm_thread kmm_dead_thread;
+
+/*
+ * kmm_current is never NULL: a thread without state of its own (not yet
+ * made, torn down, or every thread under Valgrind) points at this one,
+ * whose slabs are all empty and never written, so the fast paths need
+ * no test: they fail over to the slow paths, which check.
+ */
+extern struct kmm_thread kmm_boot_thread;
+
+static inline struct kmm_thread *kmm_thread_or_null(void)
+{
+	struct kmm_thread *t = kmm_current;
+
+	return t == &kmm_boot_thread ? NULL : t;
+}
 
 struct kmm_thread *kmm_thread_slow(void);
 
@@ -401,6 +425,7 @@ struct kmm_cache *kmm_cache_create_internal(const char *name,
 void *__kmm_slab_alloc(struct kmm_cache *s, kmm_gfp_t gfp,
 		       struct kmm_cpu_slab *c);
 void *__kmm_slab_alloc_nothread(struct kmm_cache *s, kmm_gfp_t gfp);
+void *__kmm_slab_alloc_slow(struct kmm_cache *s, kmm_gfp_t gfp);
 void __kmm_slab_free(struct kmm_cache *s, struct kmm_page *page, void *obj,
 		     const char *fn);
 void kmm_slab_flush_thread(struct kmm_thread *t);
@@ -461,16 +486,11 @@ static __always_inline void mark_free(const struct kmm_cache *s, void *object,
 static __always_inline void *kmm_slab_alloc(struct kmm_cache *s,
 					    kmm_gfp_t gfp)
 {
-	struct kmm_thread *t = kmm_current;
-	struct kmm_cpu_slab *c;
-	void *object;
+	struct kmm_cpu_slab *c = &kmm_current->slab[s->index];
+	void *object = c->freelist;
 
-	if (unlikely(!t))
-		return __kmm_slab_alloc_nothread(s, gfp);
-	c = &t->slab[s->index];
-	object = c->freelist;
 	if (unlikely(!object))
-		return __kmm_slab_alloc(s, gfp, c);
+		return __kmm_slab_alloc_slow(s, gfp);
 	c->freelist = get_freepointer(s, object);
 	*free_mark(s, object) = 0;
 	return object;
@@ -480,17 +500,13 @@ static __always_inline void kmm_slab_free(struct kmm_cache *s,
 					  struct kmm_page *page, void *object,
 					  const char *fn)
 {
-	struct kmm_thread *t = kmm_current;
-	struct kmm_cpu_slab *c;
+	struct kmm_cpu_slab *c = &kmm_current->slab[s->index];
 
-	if (likely(t)) {
-		c = &t->slab[s->index];
-		if (likely(c->page == page)) {
-			mark_free(s, object, fn);
-			set_freepointer(s, object, c->freelist);
-			c->freelist = object;
-			return;
-		}
+	if (likely(c->page == page)) {
+		mark_free(s, object, fn);
+		set_freepointer(s, object, c->freelist);
+		c->freelist = object;
+		return;
 	}
 	__kmm_slab_free(s, page, object, fn);
 }
@@ -525,6 +541,8 @@ extern const unsigned int kmalloc_sizes[KMALLOC_NR_CACHES];
 void kmm_kmalloc_init(void);
 void *__kmm_kmalloc(size_t size, kmm_gfp_t gfp, size_t align);
 void __kmm_kfree(void *p, const char *fn);
+/* kfree_fast's way out: Valgrind, other owners, other routes, errors. */
+void __kmm_kfree_slow(void *p, const char *fn);
 size_t __kmm_ksize(const void *p);
 void *__kmm_krealloc(void *p, size_t size, kmm_gfp_t gfp, const char *fn);
 size_t kmm_vmalloc_threshold(void);
@@ -541,14 +559,9 @@ static __always_inline unsigned int kmalloc_index(size_t size)
  */
 static __always_inline void *kmalloc_fast(size_t size)
 {
-	struct kmm_thread *t = kmm_current;
-	struct kmm_cpu_slab *c;
-	void *object;
+	struct kmm_cpu_slab *c = &kmm_current->slab[kmalloc_index(size)];
+	void *object = c->freelist;
 
-	if (unlikely(!t))
-		return NULL;
-	c = &t->slab[kmalloc_index(size)];
-	object = c->freelist;
 	if (unlikely(!object))
 		return NULL;
 	c->freelist = *(void **)object;
@@ -569,14 +582,17 @@ static __always_inline void kfree_fast(void *p, const char *fn)
 		page = compound_head(page);
 		if (likely(page->flags & PG_slab)) {
 			struct kmm_cache *s = page->slab_cache;
+			struct kmm_cpu_slab *c = &kmm_current->slab[s->index];
 
-			if (unlikely(!slab_object_ok(s, page, p)))
-				kmm_invalid_free(p, fn);
-			kmm_slab_free(s, page, p, fn);
-			return;
+			if (likely(c->page == page && slab_object_ok(s, page, p))) {
+				mark_free(s, p, fn);
+				set_freepointer(s, p, c->freelist);
+				c->freelist = p;
+				return;
+			}
 		}
 	}
-	__kmm_kfree(p, fn);
+	__kmm_kfree_slow(p, fn);
 }
 
 /* ----------------------------------------------------------- vmalloc.c */

@@ -61,7 +61,7 @@ void kmm_kmalloc_init(void)
 							      0, NULL);
 		/* kmalloc_fast() relies on class index == cache index. */
 		if (!kmalloc_caches[i] || kmalloc_caches[i]->index != i)
-			kmm_fatal("cannot create %s", name);
+			kmm_die("kmalloc_init", "cannot create", NULL, name);
 	}
 }
 
@@ -102,6 +102,8 @@ static int aligned_class(size_t size, size_t align)
 
 /*
  * __kmm_kmalloc - the routing every size-based allocation ends in.
+ * Entry points have called kmm_init(): it is not called this deep, where
+ * its warnings would add to the deepest stack.
  * @align: 0 or a power of two; any alignment up to the largest buddy
  * block costs no more than the alignment itself.
  */
@@ -114,16 +116,11 @@ void *__kmm_kmalloc(size_t size, kmm_gfp_t gfp, size_t align)
 		   !(gfp & KMM___GFP_DMA32))) {
 		struct kmm_cache *s = kmalloc_caches[kmalloc_index(size)];
 
-		if (unlikely(!s)) {
-			kmm_init();
-			s = kmalloc_caches[kmalloc_index(size)];
-		}
 		p = kmm_slab_alloc(s, gfp);
 		if (p && (gfp & KMM___GFP_ZERO))
 			memset(p, 0, s->object_size);
 		return p;
 	}
-	kmm_init();
 	if (align > 16 && !(gfp & KMM___GFP_DMA32)) {
 		idx = aligned_class(size, align);
 		if (idx >= 0) {
@@ -176,6 +173,14 @@ void __kmm_kfree(void *p, const char *fn)
 		return;
 	}
 	kmm_invalid_free(p, fn);
+}
+
+void __kmm_kfree_slow(void *p, const char *fn)
+{
+	if (kmm_vg())
+		kmm_vg_kfree(p, fn);
+	else
+		__kmm_kfree(p, fn);
 }
 
 size_t __kmm_ksize(const void *p)
@@ -256,7 +261,7 @@ KMM_EXPORT void *kmm_kmalloc(size_t size, kmm_gfp_t gfp)
 	void *p;
 
 	if (likely(size - 1 < KMALLOC_MAX_CACHE_SIZE &&
-		   !(gfp & (KMM___GFP_ZERO | KMM___GFP_DMA32)) && !kmm_vg())) {
+		   !(gfp & (KMM___GFP_ZERO | KMM___GFP_DMA32)))) {
 		p = kmalloc_fast(size);
 		if (likely(p))
 			return p;
@@ -288,10 +293,6 @@ KMM_EXPORT void kmm_kfree(const void *p)
 {
 	if (unlikely(KMM_ZERO_OR_NULL_PTR(p)))
 		return;
-	if (kmm_vg()) {
-		kmm_vg_kfree((void *)p, "kfree");
-		return;
-	}
 	kfree_fast((void *)p, "kfree");
 }
 

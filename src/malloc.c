@@ -49,7 +49,7 @@ static __noinline void *malloc_slow(size_t size, kmm_gfp_t gfp, size_t align)
 
 static __always_inline void *do_malloc(size_t size)
 {
-	if (likely(size <= KMALLOC_MAX_CACHE_SIZE && !kmm_vg())) {
+	if (likely(size <= KMALLOC_MAX_CACHE_SIZE)) {
 		void *p = kmalloc_fast(size);
 
 		if (likely(p))
@@ -63,13 +63,9 @@ KMM_EXPORT void *malloc(size_t size)
 	return do_malloc(size);
 }
 
+/* Under Valgrind kfree_fast always fails over to its slow path. */
 static __always_inline void do_free(void *p)
 {
-	if (unlikely(kmm_vg())) {
-		if (p)
-			kmm_vg_kfree(p, "free");
-		return;
-	}
 	if (likely(p))
 		kfree_fast(p, "free");
 }
@@ -276,8 +272,7 @@ KMM_EXPORT void *__libc_memalign(size_t, size_t)
 
 void *kmm_new(size_t size, size_t align)
 {
-	if (align <= MALLOC_ALIGN && likely(size <= KMALLOC_MAX_CACHE_SIZE) &&
-	    !kmm_vg()) {
+	if (align <= MALLOC_ALIGN && likely(size <= KMALLOC_MAX_CACHE_SIZE)) {
 		void *p = kmalloc_fast(size);
 
 		if (likely(p))

@@ -59,7 +59,8 @@ static __noinline void *new_slow(size_t size, size_t align, bool nothrow)
 		return NULL;
 	if (_ZSt17__throw_bad_allocv)
 		_ZSt17__throw_bad_allocv();
-	kmm_fatal("operator new: out of memory for %zu bytes", size);
+	kmm_die("operator new", "out of memory and no C++ runtime to throw",
+		NULL, NULL);
 }
 
 static __always_inline void *op_new(size_t size, size_t align, bool nothrow)

@@ -386,9 +386,8 @@ static struct kmm_page *alloc_block(kmm_gfp_t gfp, unsigned int order,
 
 	if (order > MAX_PAGE_ORDER)
 		return NULL;
-	t = kmm_current;
-	if (order < PCP_ORDERS && !(gfp & KMM___GFP_DMA32) && t &&
-	    t != &kmm_dead_thread) {
+	t = kmm_thread_or_null();
+	if (order < PCP_ORDERS && !(gfp & KMM___GFP_DMA32) && t) {
 		pcp = &t->pcp[order];
 		if (unlikely(!pcp->head)) {
 			unsigned int want = pcp_batch[order];
@@ -426,10 +425,10 @@ static struct kmm_page *alloc_block(kmm_gfp_t gfp, unsigned int order,
 
 static void free_block_pcp(struct kmm_page *page, unsigned int order)
 {
-	struct kmm_thread *t = kmm_current;
+	struct kmm_thread *t = kmm_thread_or_null();
 	struct kmm_pcp *pcp;
 
-	if (order >= PCP_ORDERS || !t || t == &kmm_dead_thread ||
+	if (order >= PCP_ORDERS || !t ||
 	    page_zone(page)->type != ZONE_NORMAL) {
 		free_block(page, order);
 		return;
@@ -471,9 +470,15 @@ void kmm_pcp_drain(struct kmm_thread *t)
 
 static __cold void alloc_warn(kmm_gfp_t gfp, unsigned int order)
 {
-	if (!(gfp & KMM___GFP_NOWARN))
-		kmm_report("page allocation failure: order:%u, mode:%#x",
-			   order, gfp);
+	struct kmm_msg m = { .len = 0 };
+
+	if (gfp & KMM___GFP_NOWARN)
+		return;
+	kmm_msg_str(&m, "kmm: page allocation failure: order:");
+	kmm_msg_num(&m, order, 10);
+	kmm_msg_str(&m, ", mode:");
+	kmm_msg_num(&m, gfp, 16);
+	kmm_msg_send(&m);
 }
 
 struct kmm_page *__kmm_alloc_pages(kmm_gfp_t gfp, unsigned int order)
@@ -481,7 +486,6 @@ struct kmm_page *__kmm_alloc_pages(kmm_gfp_t gfp, unsigned int order)
 	bool zeroed = false;
 	struct kmm_page *page;
 
-	kmm_init();
 	page = alloc_block(gfp, order, &zeroed);
 	if (unlikely(!page)) {
 		alloc_warn(gfp, order);
@@ -558,7 +562,6 @@ struct kmm_page *kmm_alloc_run(kmm_gfp_t gfp, size_t nr,
 	struct kmm_zone *z;
 	bool zeroed = false;
 
-	kmm_init();
 	if (align_order > order)
 		order = align_order;
 	if (order > MAX_PAGE_ORDER)
@@ -645,7 +648,7 @@ static void free_compound(struct kmm_page *page)
 static __cold void bad_page(const struct kmm_page *page, const char *fn,
 			    const char *why)
 {
-	kmm_fatal("%s: bad page %p (%s)", fn, (const void *)page, why);
+	kmm_die(fn, why, page, NULL);
 }
 
 KMM_EXPORT void kmm_free_pages_page(struct kmm_page *page, unsigned int order)
@@ -654,7 +657,8 @@ KMM_EXPORT void kmm_free_pages_page(struct kmm_page *page, unsigned int order)
 		return;
 	if (page->flags & (PG_tail | PG_slab | PG_buddy | PG_large) ||
 	    page->order != order)
-		bad_page(page, "__free_pages", "not the head of a block of that order");
+		bad_page(page, "__free_pages",
+			 "not the head of a block of that order: page");
 	if (atomic_fetch_sub_explicit(&page->refcount, 1,
 				      memory_order_acq_rel) == 1)
 		free_compound(page);
@@ -675,7 +679,7 @@ KMM_EXPORT void kmm_free_pages(unsigned long addr, unsigned int order)
 		return;
 	page = kmm_virt_to_page((const void *)addr);
 	if (!page || (addr & (PAGE_SIZE - 1)))
-		kmm_fatal("free_pages: invalid pointer %p", (void *)addr);
+		kmm_die("free_pages", "invalid pointer", (void *)addr, NULL);
 	kmm_free_pages_page(page, order);
 }
 
@@ -701,7 +705,7 @@ KMM_EXPORT void kmm_free_pages_exact(void *virt, size_t size)
 		return;
 	page = kmm_virt_to_page(virt);
 	if (!page || ((uintptr_t)virt & (PAGE_SIZE - 1)))
-		kmm_fatal("free_pages_exact: invalid pointer %p", virt);
+		kmm_die("free_pages_exact", "invalid pointer", virt, NULL);
 	if (kmm_vg()) {
 		kmm_vg_free_exact(virt, size);
 		return;
@@ -735,9 +739,9 @@ KMM_EXPORT void kmm_put_page(struct kmm_page *page)
 
 KMM_EXPORT void kmm_drain_local_pages(void)
 {
-	struct kmm_thread *t = kmm_current;
+	struct kmm_thread *t = kmm_thread_or_null();
 
-	if (t && t != &kmm_dead_thread) {
+	if (t) {
 		kmm_vg_quiet_begin();
 		kmm_pcp_drain(t);
 		kmm_vg_quiet_end();

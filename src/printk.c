@@ -168,7 +168,7 @@ int kmm_write_all(int fd, const char *buf, size_t len)
 
 static void vreport(const char *fmt, va_list ap)
 {
-	char buf[256];
+	char buf[160];
 	int n;
 
 	memcpy(buf, "kmm: ", 5);
@@ -200,6 +200,62 @@ void kmm_fatal(const char *fmt, ...)
 	va_start(ap, fmt);
 	vreport(fmt, ap);
 	va_end(ap);
+	kmm_os_abort();
+}
+
+/*
+ * Messages built piece by piece, for the paths that must stay shallow:
+ * no variadic call (its register save area alone is 176 bytes) and no
+ * formatting engine.  The buffer lives in the caller's frame.
+ */
+void kmm_msg_str(struct kmm_msg *m, const char *s)
+{
+	while (*s && m->len < sizeof(m->buf) - 1)
+		m->buf[m->len++] = *s++;
+}
+
+void kmm_msg_num(struct kmm_msg *m, unsigned long v, unsigned int base)
+{
+	char num[24];
+	size_t n = utoa(num + sizeof(num), v, base);
+
+	if (base == 16)
+		kmm_msg_str(m, "0x");
+	if (m->len + n < sizeof(m->buf) - 1) {
+		memcpy(m->buf + m->len, num + sizeof(num) - n, n);
+		m->len += n;
+	}
+}
+
+void kmm_msg_send(struct kmm_msg *m)
+{
+	int saved = errno;
+
+	m->buf[m->len++] = '\n';
+	kmm_write_all(2, m->buf, m->len);
+	errno = saved;
+}
+
+/* "kmm: <fn>(): <what> <p> (cache <cache>)", then abort. */
+void kmm_die(const char *fn, const char *what, const void *p,
+	     const char *cache)
+{
+	struct kmm_msg m = { .len = 0 };
+
+	kmm_msg_str(&m, "kmm: ");
+	kmm_msg_str(&m, fn);
+	kmm_msg_str(&m, "(): ");
+	kmm_msg_str(&m, what);
+	if (p) {
+		kmm_msg_str(&m, " ");
+		kmm_msg_num(&m, (uintptr_t)p, 16);
+	}
+	if (cache) {
+		kmm_msg_str(&m, " (cache ");
+		kmm_msg_str(&m, cache);
+		kmm_msg_str(&m, ")");
+	}
+	kmm_msg_send(&m);
 	kmm_os_abort();
 }
 

@@ -323,8 +323,7 @@ void *__kmm_slab_alloc(struct kmm_cache *s, kmm_gfp_t gfp,
 
 	if (c->freelist) {
 		object = c->freelist;
-		c->freelist = get_freepointer(s, object);
-		return object;
+		goto found;
 	}
 	if (page) {
 		w = atomic_exchange_explicit(&page->remote, SLAB_OWNED,
@@ -363,6 +362,16 @@ found:
 	return object;
 }
 
+/* The active slab has nothing left, or the thread has no state yet. */
+void *__kmm_slab_alloc_slow(struct kmm_cache *s, kmm_gfp_t gfp)
+{
+	struct kmm_thread *t = kmm_thread_or_null();
+
+	if (unlikely(!t))
+		return __kmm_slab_alloc_nothread(s, gfp);
+	return __kmm_slab_alloc(s, gfp, &t->slab[s->index]);
+}
+
 /* A thread without state (torn down, or none could be made). */
 void *__kmm_slab_alloc_nothread(struct kmm_cache *s, kmm_gfp_t gfp)
 {
@@ -370,7 +379,7 @@ void *__kmm_slab_alloc_nothread(struct kmm_cache *s, kmm_gfp_t gfp)
 	void *object;
 
 	if (t)
-		return kmm_slab_alloc(s, gfp);
+		return __kmm_slab_alloc(s, gfp, &t->slab[s->index]);
 	kmm_lock(&kmm.dead_lock);
 	object = __kmm_slab_alloc(s, gfp, &kmm_dead_thread.slab[s->index]);
 	kmm_unlock(&kmm.dead_lock);
@@ -514,12 +523,12 @@ void kmm_slab_stats(struct kmm_cache *s, struct kmm_slab_stats *st)
 void kmm_slab_double_free(const struct kmm_cache *s, const void *obj,
 			  const char *fn)
 {
-	kmm_fatal("%s(): double free of %p (cache %s)", fn, obj, s->name);
+	kmm_die(fn, "double free of", obj, s->name);
 }
 
 void kmm_invalid_free(const void *obj, const char *fn)
 {
-	kmm_fatal("%s(): invalid pointer %p", fn, obj);
+	kmm_die(fn, "invalid pointer", obj, NULL);
 }
 
 /* --------------------------------------------------------------- fork */
@@ -577,24 +586,52 @@ KMM_EXPORT struct kmm_cache *kmm_cache_create(const char *name,
 	return s;
 }
 
-KMM_EXPORT void *kmm_cache_alloc(struct kmm_cache *s, kmm_gfp_t gfp)
+static __noinline void *cache_alloc_slow(struct kmm_cache *s, kmm_gfp_t gfp)
 {
 	void *object;
 
 	if (kmm_vg())
-		object = kmm_vg_cache_alloc(s, gfp);
-	else
-		object = kmm_slab_alloc(s, gfp);
-
+		return kmm_vg_cache_alloc(s, gfp);
+	object = kmm_slab_alloc(s, gfp);
 	if (unlikely(!object)) {
 		if (!(gfp & KMM___GFP_NOWARN))
 			kmm_report("kmem_cache_alloc: cache %s: out of memory",
 				   s->name);
 		return NULL;
 	}
-	if ((gfp & KMM___GFP_ZERO) && !kmm_vg())
+	if (gfp & KMM___GFP_ZERO)
 		memset(object, 0, s->object_size);
 	return object;
+}
+
+KMM_EXPORT void *kmm_cache_alloc(struct kmm_cache *s, kmm_gfp_t gfp)
+{
+	struct kmm_cpu_slab *c = &kmm_current->slab[s->index];
+	void *object = c->freelist;
+
+	if (unlikely(!object || (gfp & KMM___GFP_ZERO)))
+		return cache_alloc_slow(s, gfp);
+	c->freelist = get_freepointer(s, object);
+	*free_mark(s, object) = 0;
+	return object;
+}
+
+static __cold __attribute__((noreturn)) void
+wrong_cache(const char *fn, const void *obj, const struct kmm_cache *owner,
+	    const struct kmm_cache *s)
+{
+	struct kmm_msg m = { .len = 0 };
+
+	kmm_msg_str(&m, "kmm: ");
+	kmm_msg_str(&m, fn);
+	kmm_msg_str(&m, "(): ");
+	kmm_msg_num(&m, (uintptr_t)obj, 16);
+	kmm_msg_str(&m, " belongs to cache ");
+	kmm_msg_str(&m, owner->name);
+	kmm_msg_str(&m, ", not ");
+	kmm_msg_str(&m, s->name);
+	kmm_msg_send(&m);
+	kmm_os_abort();
 }
 
 static struct kmm_page *object_slab(struct kmm_cache *s, const void *obj,
@@ -609,23 +646,39 @@ static struct kmm_page *object_slab(struct kmm_cache *s, const void *obj,
 			     page->slab_cache, page, obj)))
 		kmm_invalid_free(obj, fn);
 	if (unlikely(s && page->slab_cache != s))
-		kmm_fatal("%s(): %p belongs to cache %s, not %s", fn, obj,
-			  page->slab_cache->name, s->name);
+		wrong_cache(fn, obj, page->slab_cache, s);
 	return page;
 }
 
-KMM_EXPORT void kmm_cache_free(struct kmm_cache *s, void *obj)
+static __noinline void cache_free_slow(struct kmm_cache *s, void *obj)
 {
 	struct kmm_page *page;
 
-	if (unlikely(!obj))
-		return;
 	if (kmm_vg()) {
 		kmm_vg_cache_free(s, obj);
 		return;
 	}
 	page = object_slab(s, obj, "kmem_cache_free");
 	kmm_slab_free(page->slab_cache, page, obj, "kmem_cache_free");
+}
+
+KMM_EXPORT void kmm_cache_free(struct kmm_cache *s, void *obj)
+{
+	struct kmm_page *page = __virt_to_page(obj);
+
+	if (likely(page)) {
+		struct kmm_cpu_slab *c = &kmm_current->slab[s->index];
+
+		page = compound_head(page);
+		if (likely(c->page == page && slab_object_ok(s, page, obj))) {
+			mark_free(s, obj, "kmem_cache_free");
+			set_freepointer(s, obj, c->freelist);
+			c->freelist = obj;
+			return;
+		}
+	}
+	if (obj)
+		cache_free_slow(s, obj);
 }
 
 KMM_EXPORT int kmm_cache_alloc_bulk(struct kmm_cache *s, kmm_gfp_t gfp,
@@ -653,7 +706,7 @@ KMM_EXPORT void kmm_cache_free_bulk(struct kmm_cache *s, size_t nr, void **p)
 
 KMM_EXPORT int kmm_cache_shrink(struct kmm_cache *s)
 {
-	struct kmm_thread *t = kmm_current;
+	struct kmm_thread *t = kmm_thread_or_null();
 
 	kmm_vg_quarantine_flush();
 	kmm_vg_quiet_begin();

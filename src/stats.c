@@ -11,7 +11,7 @@
 
 static const char *const zone_names[NR_ZONE_TYPES] = { "Normal", "DMA32" };
 
-static int buddyinfo(int fd)
+static __noinline int buddyinfo(int fd)
 {
 	unsigned long nr[NR_PAGE_ORDERS];
 	char line[160];
@@ -30,7 +30,7 @@ static int buddyinfo(int fd)
 	return ret;
 }
 
-static int slabinfo(int fd)
+static __noinline int slabinfo(int fd)
 {
 	static const char head[] =
 		"slabinfo - version: 2.1\n"
@@ -38,7 +38,7 @@ static int slabinfo(int fd)
 		"<objperslab> <pagesperslab> : tunables <limit> <batchcount> "
 		"<sharedfactor> : slabdata <active_slabs> <num_slabs> "
 		"<sharedavail>\n";
-	char line[200];
+	char line[160];
 	int i, n, ret;
 
 	ret = kmm_write_all(fd, head, sizeof(head) - 1);
@@ -59,7 +59,7 @@ static int slabinfo(int fd)
 	return ret;
 }
 
-static int meminfo_line(int fd, const char *name, size_t bytes)
+static __noinline int meminfo_line(int fd, const char *name, size_t bytes)
 {
 	char line[64];
 	int n = kmm_snprintf(line, sizeof(line), "%-16s%8zu kB\n", name,
@@ -68,7 +68,7 @@ static int meminfo_line(int fd, const char *name, size_t bytes)
 	return kmm_write_all(fd, line, (size_t)n);
 }
 
-static int meminfo(int fd)
+static __noinline int meminfo(int fd)
 {
 	struct kmm_page_stats ps;
 	struct kmm_vmalloc_stats vs;

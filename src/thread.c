@@ -24,7 +24,9 @@
 #include <sched.h>
 #include <string.h>
 
-__thread struct kmm_thread *kmm_current __attribute__((tls_model("initial-exec")));
+struct kmm_thread kmm_boot_thread;
+__thread struct kmm_thread *kmm_current
+	__attribute__((tls_model("initial-exec"))) = &kmm_boot_thread;
 /* 0: no state yet, 1: has state, 2: state torn down. */
 static __thread int kmm_thread_phase __attribute__((tls_model("initial-exec")));
 
@@ -76,10 +78,10 @@ struct kmm_thread *kmm_thread_slow(void)
 	struct kmm_page *page;
 	struct kmm_thread *t;
 
-	kmm_init();
-	if (kmm_current)
+	if (kmm_current != &kmm_boot_thread)
 		return kmm_current;
-	if (kmm_thread_phase == 2)
+	/* Under Valgrind every thread shares kmm_dead_thread: see vg.c. */
+	if (kmm_thread_phase == 2 || kmm_vg())
 		return NULL;
 	page = __kmm_alloc_pages(KMM_GFP_KERNEL | KMM___GFP_ZERO |
 					 KMM___GFP_NOWARN,
@@ -127,7 +129,7 @@ static void thread_exit(void *arg)
 		return;
 	kmm_vg_quiet_begin();
 	thread_release(t);
-	kmm_current = NULL;
+	kmm_current = &kmm_boot_thread;
 	kmm_thread_phase = 2;
 	thread_free(t);
 	kmm_vg_quiet_end();
@@ -187,7 +189,7 @@ static void fork_child(void)
 		thread_release(t);
 		thread_free(t);
 	}
-	if (kmm_current)
+	if (kmm_current != &kmm_boot_thread)
 		kmm_current->tid = kmm_os_gettid();
 	kmm_vg_quiet_end();
 }

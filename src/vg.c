@@ -30,6 +30,7 @@
 #include "internal.h"
 #include "valgrind.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 bool kmm_vg_active;
@@ -49,9 +50,17 @@ static struct vg_qentry quarantine[VG_QUARANTINE_SLOTS];
 static size_t q_head, q_count, q_bytes;
 static pthread_mutex_t vg_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/*
+ * Only memcheck: callgrind and the other tools must measure kmm as it
+ * runs without Valgrind.  Valgrind preloads its tool's library, and the
+ * name says which tool runs.
+ */
 void kmm_vg_init(void)
 {
-	kmm_vg_active = RUNNING_ON_VALGRIND != 0;
+	const char *pre = getenv("LD_PRELOAD");
+
+	kmm_vg_active = RUNNING_ON_VALGRIND && pre &&
+			strstr(pre, "vgpreload_memcheck");
 }
 
 static bool is_kmalloc_cache(const struct kmm_cache *s)
@@ -76,7 +85,7 @@ static void release(void *p)
 
 static void quarantine_add(void *p, size_t bytes)
 {
-	struct vg_qentry victims[8];
+	struct vg_qentry victims[2];
 	int nv = 0, i;
 
 	kmm_lock(&vg_lock);

@@ -115,7 +115,6 @@ void *__kmm_vmalloc(size_t size, size_t align, kmm_gfp_t gfp, bool huge,
 	size_t len, map_len;
 	uintptr_t p, a;
 
-	kmm_init();
 	if (!size || size > (size_t)PTRDIFF_MAX - (64UL << 20))
 		return NULL;
 	len = ALIGN_UP(size, PAGE_SIZE);
