@@ -4,7 +4,9 @@
  * tail; get_page()/put_page() on any page of the block move that count;
  * the put_page() that drops it to zero frees the whole block (the free
  * page count and the buddy lists are back where they were), and the
- * buddy invariants hold throughout.
+ * buddy invariants hold throughout.  Orders above MAX_PAGE_ORDER and
+ * exact sizes of 0 or above 4 MiB give NULL; freeing 0 or NULL is a
+ * no-op.
  */
 #include "ut.h"
 
@@ -120,6 +122,23 @@ static void test_forms(void)
 	expect_eq(kmm_buddy_check(), 0);
 }
 
+/* Requests that cannot be served fail cleanly; NULL frees do nothing. */
+static void test_edges(void)
+{
+	size_t free0 = ut_free_pages();
+
+	expect_null(alloc_pages(GFP_KERNEL | __GFP_NOWARN, MAX_PAGE_ORDER + 1));
+	expect_eq(__get_free_pages(GFP_KERNEL | __GFP_NOWARN, 20), 0);
+	expect_null(alloc_pages_exact(0, GFP_KERNEL));
+	expect_null(alloc_pages_exact((PAGE_SIZE << MAX_PAGE_ORDER) + 1,
+				      GFP_KERNEL | __GFP_NOWARN));
+	free_pages(0, 3);
+	free_page(0);
+	free_pages_exact(NULL, 12345);
+	expect_eq(ut_free_pages(), free0);
+	expect_eq(kmm_buddy_check(), 0);
+}
+
 int main(void)
 {
 	unsigned int o;
@@ -128,5 +147,6 @@ int main(void)
 	for (o = 0; o <= MAX_PAGE_ORDER; o++)
 		test_order(o);
 	test_forms();
+	test_edges();
 	return 0;
 }

@@ -8,6 +8,11 @@
  * removes the area (from is_vmalloc_addr and vmallocinfo), ignores NULL
  * and aborts on a pointer that starts no area; vmallocinfo has one line
  * per area, in the /proc format, hundreds of areas at once included.
+ * Edges from vmalloc(3): size 0 gives NULL; vmalloc_huge areas of 2 MiB
+ * or more are 2 MiB aligned; vmalloc_to_page is NULL; kfree and ksize
+ * accept areas; vrealloc of a pointer inside an area, or to an
+ * impossible size, returns NULL and keeps the area; the guard page
+ * follows the end after vrealloc grows or shrinks an area.
  */
 #include "ut.h"
 
@@ -289,10 +294,63 @@ static void test_many(void)
 	expect_eq_i(info_lines((void *)-1, NULL), before);
 }
 
+/* Documented edges of vmalloc(3). */
+static void test_edges(void)
+{
+	unsigned char *p, *h;
+	int st;
+
+	expect_null(vmalloc(0));
+	expect_null(vzalloc(0));
+	expect_null(vmalloc(SIZE_MAX));
+
+	/* vmalloc_huge: 2 MiB or more is aligned to 2 MiB. */
+	h = vmalloc_huge(6 << 20, GFP_KERNEL);
+	check_area(h, 6 << 20, "vmalloc_huge");
+	expect((uintptr_t)h % (2 << 20) == 0, "vmalloc_huge(6 MiB) = %p: "
+	       "expected 2 MiB alignment", (void *)h);
+	/* vmalloc_to_page: no struct page behind an area. */
+	expect_null(vmalloc_to_page(h));
+	expect_null(vmalloc_to_page(h + (3 << 20)));
+	vfree(h);
+
+	/* kfree and ksize accept areas. */
+	p = vmalloc(10000);
+	check_area(p, 10000, "vmalloc");
+	expect_ge(ksize(p), 10000);
+	kfree(p);
+	expect(!is_vmalloc_addr(p), "kfree of an area: expected it unmapped");
+
+	/* vrealloc of a pointer that starts no area: NULL, area kept. */
+	p = vmalloc(5 * PAGE_SIZE);
+	check_area(p, 5 * PAGE_SIZE, "vmalloc");
+	ut_fill(p, 5 * PAGE_SIZE, 5);
+	expect_null(vrealloc(p + PAGE_SIZE, 100, GFP_KERNEL));
+	/* Too large to be had: NULL, area kept as it was. */
+	expect_null(vrealloc(p, SIZE_MAX / 2, GFP_KERNEL));
+	expect_eq_i(ut_check(p, 5 * PAGE_SIZE, 5), -1);
+	expect(is_vmalloc_addr(p), "area kept after failed vreallocs");
+
+	/* The guard page follows the area after vrealloc, both ways. */
+	p = vrealloc(p, 40 * PAGE_SIZE, GFP_KERNEL);
+	check_area(p, 40 * PAGE_SIZE, "vrealloc grown");
+	st = in_child(write_past, p + 40 * PAGE_SIZE);
+	expect(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
+	       "write past a grown area: expected SIGSEGV, got status %#x", st);
+	p = vrealloc(p, 3 * PAGE_SIZE + 1, GFP_KERNEL);
+	check_area(p, 3 * PAGE_SIZE + 1, "vrealloc shrunk");
+	st = in_child(write_past, p + 4 * PAGE_SIZE);
+	expect(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
+	       "write past a shrunk area: expected SIGSEGV, got status %#x",
+	       st);
+	vfree(p);
+}
+
 int main(void)
 {
 	test_init();
 	test_basic();
+	test_edges();
 	test_not_vmalloc();
 	test_vrealloc();
 	test_guard();
