@@ -2,9 +2,9 @@
  * page_limit - KMM_MEMORY_LIMIT caps what the page allocator and
  * vmalloc hand out together: with KMM_MEMORY_LIMIT=64M, max-order blocks
  * run out after at most 64 MiB (and not much earlier), then single pages
- * run out too, kmalloc and vmalloc return NULL, nothing crashes; freeing
- * a block lets an allocation of that size succeed again, and freeing
- * everything lets the same amount be allocated again.
+ * run out too, kmalloc, vmalloc and object caches return NULL, nothing
+ * crashes; freeing a block lets an allocation of that size succeed
+ * again, and freeing everything lets the same amount be allocated again.
  */
 #include "ut.h"
 
@@ -15,15 +15,19 @@
 
 static unsigned long big[64];
 static unsigned long small[LIMIT_PAGES];
+static void *objs[20000], *ks[20000];
 
 int main(int argc, char **argv)
 {
 	static const char *const env[] = { "KMM_MEMORY_LIMIT=64M", NULL };
-	size_t nbig = 0, nsmall = 0, i, again;
+	size_t nbig = 0, nsmall = 0, i, again, nobj, nk;
+	struct kmem_cache *cache;
 	void *v, *k;
 
 	ut_reexec_with_env(argv, env);
 	test_init();
+	/* This thread's own state, made now rather than at the limit. */
+	(void)ut_free_pages();
 
 	while (nbig < ARRAY_SIZE(big) &&
 	       (big[nbig] = __get_free_pages(GFP_KERNEL | __GFP_NOWARN,
@@ -55,6 +59,46 @@ int main(int argc, char **argv)
 	expect_null(vmalloc(1 << 20));
 	expect_null(vzalloc(8 << 20));
 	expect_eq(kmm_buddy_check(), 0);
+
+	/* Caches and small kmalloc run dry too, without a crash: what
+	 * their slabs had left is handed out, then NULL. */
+	cache = kmem_cache_create("ut_limit", 512, 0, 0, NULL);
+	expect_nonnull(cache);
+	for (nobj = 0; nobj < ARRAY_SIZE(objs); nobj++) {
+		objs[nobj] = kmem_cache_alloc(cache, GFP_KERNEL | __GFP_NOWARN);
+		if (!objs[nobj])
+			break;
+	}
+	expect(nobj < ARRAY_SIZE(objs), "at the limit: expected "
+	       "kmem_cache_alloc to fail within %zu objects",
+	       ARRAY_SIZE(objs));
+	for (nk = 0; nk < ARRAY_SIZE(ks); nk++) {
+		ks[nk] = kmalloc(700, GFP_KERNEL | __GFP_NOWARN);
+		if (!ks[nk])
+			break;
+	}
+	expect(nk < ARRAY_SIZE(ks), "at the limit: expected kmalloc(700) to "
+	       "fail within %zu blocks", ARRAY_SIZE(ks));
+	/* Room again: both work. */
+	free_pages(big[--nbig], MAX_PAGE_ORDER);
+	k = kmem_cache_alloc(cache, GFP_KERNEL);
+	expect_nonnull(k);
+	kmem_cache_free(cache, k);
+	k = kmalloc(700, GFP_KERNEL);
+	expect_nonnull(k);
+	kfree(k);
+	while (nobj)
+		kmem_cache_free(cache, objs[--nobj]);
+	while (nk)
+		kfree(ks[--nk]);
+	kmem_cache_destroy(cache);
+	/* The kmalloc caches keep empty slabs: shrinking gives them back. */
+	for (i = 0; i < KMALLOC_NR_CACHES; i++)
+		if (kmalloc_caches[i])
+			kmm_cache_shrink(kmalloc_caches[i]);
+	big[nbig] = __get_free_pages(GFP_KERNEL | __GFP_NOWARN, MAX_PAGE_ORDER);
+	expect_nonnull((void *)big[nbig]);
+	nbig++;
 
 	/* One max-order block freed: one can be had again, not two. */
 	if (nbig) {
