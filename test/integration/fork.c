@@ -5,7 +5,9 @@
  * they can across every route (so one of them is often inside the
  * allocator, holding a lock, at the moment of fork), the main thread forks
  * many times; each child allocates, reallocates and frees across routes
- * (16 bytes to 8 MiB), starts a thread that does the same, and exits 0.
+ * (16 bytes to 8 MiB), starts a thread that does the same, frees the
+ * blocks the workers (threads that do not exist in the child) held at
+ * the moment of fork, after checking their content, and exits 0.
  * A child that deadlocks is killed by its alarm and counts as a failure.
  *
  * fork.sh runs it on glibc, preloaded and linked with -lkmm.
@@ -33,39 +35,51 @@ static const size_t sizes[] = {
 #define NR_SIZES (sizeof(sizes) / sizeof(sizes[0]))
 
 /*
- * The workers' blocks hang off static data, not their stacks: a child
- * has only the forking thread, and memcheck (make check-valgrind) would
- * otherwise count the blocks of the threads that did not survive as lost.
+ * The workers' blocks hang off static data, not their stacks, so a child
+ * (which has only the forking thread) can free them; memcheck would
+ * otherwise also count them as lost.  A slot is cleared before its block
+ * is freed and set after the block is filled, so whenever fork happens
+ * a child sees in blocks[][] only live, filled blocks.
  */
-static void *blocks[WORKERS][64];
+#define FILL 0x77
+#define FILLED 512
+static void *volatile blocks[WORKERS][64];
 
 static void *hammer(void *arg)
 {
 	uint64_t s = (uintptr_t)arg;
-	void **live = blocks[s % WORKERS];
+	void *volatile *live = blocks[s % WORKERS];
 	unsigned i;
 
 	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
 		unsigned k;
+		void *p;
 
 		s = s * 6364136223846793005ULL + 1442695040888963407ULL;
 		k = (unsigned)(s >> 33) % 64;
-		if (live[k]) {
-			free(live[k]);
+		p = live[k];
+		if (p) {
 			live[k] = NULL;
+			atomic_signal_fence(memory_order_seq_cst);
+			free(p);
 		} else {
 			/* Large sizes rarely: they cost syscalls. */
 			size_t n = sizes[(s >> 40) % (NR_SIZES - 3)];
 
 			if ((s >> 20) % 50 == 0)
 				n = sizes[NR_SIZES - 1 - (s >> 24) % 3];
-			live[k] = malloc(n);
-			if (live[k])
-				memset(live[k], 0x77, n < 512 ? n : 512);
+			p = malloc(n);
+			if (p) {
+				memset(p, FILL, n < FILLED ? n : FILLED);
+				atomic_signal_fence(memory_order_seq_cst);
+				live[k] = p;
+			}
 		}
 	}
-	for (i = 0; i < 64; i++)
+	for (i = 0; i < 64; i++) {
 		free(live[i]);
+		live[i] = NULL;
+	}
 	return NULL;
 }
 
@@ -114,6 +128,26 @@ static void *child_thread(void *arg)
 	return (void *)(intptr_t)child_work();
 }
 
+/* Free what the workers held at fork; their threads are gone. */
+static int free_workers_blocks(void)
+{
+	unsigned w, k, j;
+
+	for (w = 0; w < WORKERS; w++)
+		for (k = 0; k < 64; k++) {
+			unsigned char *p = blocks[w][k];
+
+			if (!p)
+				continue;
+			for (j = 0; j < 16; j++)	/* every size is >= 16 */
+				if (p[j] != FILL)
+					return 30;
+			blocks[w][k] = NULL;
+			free(p);
+		}
+	return 0;
+}
+
 static int child(void)
 {
 	pthread_t t;
@@ -122,6 +156,9 @@ static int child(void)
 
 	alarm(30);
 	rc = child_work();
+	if (rc)
+		return rc;
+	rc = free_workers_blocks();
 	if (rc)
 		return rc;
 	if (pthread_create(&t, NULL, child_thread, NULL))
