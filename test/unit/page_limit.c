@@ -17,12 +17,66 @@ static unsigned long big[64];
 static unsigned long small[LIMIT_PAGES];
 static void *objs[20000], *ks[20000];
 
+/*
+ * At the limit, object caches and small kmalloc run dry without a crash
+ * (what their slabs had left is handed out, then NULL); with one block
+ * freed both work again, and once the caches are shrunk the block can be
+ * had whole again.  The heap is full when this is called.
+ */
+static void test_caches_at_limit(size_t *nbig)
+{
+	struct kmem_cache *cache;
+	size_t i, nobj, nk;
+	void *k;
+
+	cache = kmem_cache_create("ut_limit", 512, 0, 0, NULL);
+	expect_nonnull(cache);
+	for (nobj = 0; nobj < ARRAY_SIZE(objs); nobj++) {
+		objs[nobj] = kmem_cache_alloc(cache, GFP_KERNEL | __GFP_NOWARN);
+		if (!objs[nobj])
+			break;
+	}
+	expect(nobj < ARRAY_SIZE(objs), "at the limit: expected "
+	       "kmem_cache_alloc to fail within %zu objects",
+	       ARRAY_SIZE(objs));
+	for (nk = 0; nk < ARRAY_SIZE(ks); nk++) {
+		ks[nk] = kmalloc(700, GFP_KERNEL | __GFP_NOWARN);
+		if (!ks[nk])
+			break;
+	}
+	expect(nk < ARRAY_SIZE(ks), "at the limit: expected kmalloc(700) to "
+	       "fail within %zu blocks", ARRAY_SIZE(ks));
+	/* Room again: both work. */
+	free_pages(big[--*nbig], MAX_PAGE_ORDER);
+	k = kmem_cache_alloc(cache, GFP_KERNEL);
+	expect_nonnull(k);
+	kmem_cache_free(cache, k);
+	k = kmalloc(700, GFP_KERNEL);
+	expect_nonnull(k);
+	kfree(k);
+	while (nobj)
+		kmem_cache_free(cache, objs[--nobj]);
+	while (nk)
+		kfree(ks[--nk]);
+	kmem_cache_destroy(cache);
+	/* The kmalloc caches keep empty slabs: shrinking gives them back.
+	 * (Memcheck mode's quarantine still holds the objects freed.) */
+	for (i = 0; i < KMALLOC_NR_CACHES; i++)
+		if (kmalloc_caches[i])
+			kmm_cache_shrink(kmalloc_caches[i]);
+	big[*nbig] = __get_free_pages(GFP_KERNEL | __GFP_NOWARN,
+				      MAX_PAGE_ORDER);
+	expect(big[*nbig] || !ut_native(), "after the caches were shrunk: "
+	       "expected the max-order block freed for them back");
+	if (big[*nbig])
+		++*nbig;
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const env[] = { "KMM_MEMORY_LIMIT=64M", NULL };
-	size_t nbig = 0, nsmall = 0, i, again, nobj, nk;
-	struct kmem_cache *cache;
-	void *v, *k;
+	size_t nbig = 0, nsmall = 0, i, again;
+	void *v;
 
 	ut_reexec_with_env(argv, env);
 	test_init();
@@ -59,46 +113,6 @@ int main(int argc, char **argv)
 	expect_null(vmalloc(1 << 20));
 	expect_null(vzalloc(8 << 20));
 	expect_eq(kmm_buddy_check(), 0);
-
-	/* Caches and small kmalloc run dry too, without a crash: what
-	 * their slabs had left is handed out, then NULL. */
-	cache = kmem_cache_create("ut_limit", 512, 0, 0, NULL);
-	expect_nonnull(cache);
-	for (nobj = 0; nobj < ARRAY_SIZE(objs); nobj++) {
-		objs[nobj] = kmem_cache_alloc(cache, GFP_KERNEL | __GFP_NOWARN);
-		if (!objs[nobj])
-			break;
-	}
-	expect(nobj < ARRAY_SIZE(objs), "at the limit: expected "
-	       "kmem_cache_alloc to fail within %zu objects",
-	       ARRAY_SIZE(objs));
-	for (nk = 0; nk < ARRAY_SIZE(ks); nk++) {
-		ks[nk] = kmalloc(700, GFP_KERNEL | __GFP_NOWARN);
-		if (!ks[nk])
-			break;
-	}
-	expect(nk < ARRAY_SIZE(ks), "at the limit: expected kmalloc(700) to "
-	       "fail within %zu blocks", ARRAY_SIZE(ks));
-	/* Room again: both work. */
-	free_pages(big[--nbig], MAX_PAGE_ORDER);
-	k = kmem_cache_alloc(cache, GFP_KERNEL);
-	expect_nonnull(k);
-	kmem_cache_free(cache, k);
-	k = kmalloc(700, GFP_KERNEL);
-	expect_nonnull(k);
-	kfree(k);
-	while (nobj)
-		kmem_cache_free(cache, objs[--nobj]);
-	while (nk)
-		kfree(ks[--nk]);
-	kmem_cache_destroy(cache);
-	/* The kmalloc caches keep empty slabs: shrinking gives them back. */
-	for (i = 0; i < KMALLOC_NR_CACHES; i++)
-		if (kmalloc_caches[i])
-			kmm_cache_shrink(kmalloc_caches[i]);
-	big[nbig] = __get_free_pages(GFP_KERNEL | __GFP_NOWARN, MAX_PAGE_ORDER);
-	expect_nonnull((void *)big[nbig]);
-	nbig++;
 
 	/* One max-order block freed: one can be had again, not two. */
 	if (nbig) {
@@ -137,10 +151,20 @@ int main(int argc, char **argv)
 					      MAX_PAGE_ORDER);
 		expect_nonnull((void *)big[again]);
 	}
-	k = kmalloc(100, GFP_KERNEL);
+	/* Full again, to the last page, for the object caches. */
+	while (again < ARRAY_SIZE(big) &&
+	       (big[again] = __get_free_pages(GFP_KERNEL | __GFP_NOWARN,
+					      MAX_PAGE_ORDER)))
+		again++;
+	while (nsmall < ARRAY_SIZE(small) &&
+	       (small[nsmall] = __get_free_page(GFP_KERNEL | __GFP_NOWARN)))
+		nsmall++;
+	test_caches_at_limit(&again);
+	while (nsmall)
+		free_page(small[--nsmall]);
 	for (i = 0; i < again; i++)
 		free_pages(big[i], MAX_PAGE_ORDER);
-	kfree(k);
+	kmm_drain_local_pages();
 	v = vmalloc(32 << 20);
 	expect_nonnull(v);
 	vfree(v);
