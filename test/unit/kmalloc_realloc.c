@@ -6,8 +6,10 @@
  * ksize(), shrinks within its class down to half of it, or shrinks as a
  * page run above 32 KiB (giving the tail's pages back); with __GFP_ZERO
  * the bytes past the old ksize() read as zero; a krealloc that fails
- * returns NULL and leaves the block as it was.  (Under memcheck a page
- * run that shrinks moves: that case is checked natively only.)
+ * returns NULL and leaves the block as it was; a vmalloc block becomes
+ * a page run when it shrinks below half its size and 4 MiB, and a page
+ * run growing past 4 MiB a vmalloc block.  (Under memcheck a page run
+ * that shrinks moves: that case is checked natively only.)
  */
 #include "ut.h"
 
@@ -191,6 +193,35 @@ static void test_zero_tail(void)
 	}
 }
 
+/*
+ * Routes after krealloc, as kmalloc(3) states them: a vmalloc block stays
+ * one while it keeps at least half its size or stays above the
+ * threshold, and becomes a page run when it shrinks below both; a page
+ * run that grows past 4 MiB becomes a vmalloc block.
+ */
+static void test_routes(void)
+{
+	unsigned char *p = kmalloc(8 << 20, GFP_KERNEL);
+
+	expect(p != NULL && is_vmalloc_addr(p), "kmalloc(8 MiB): expected a "
+	       "vmalloc block");
+	fill(p, 8 << 20, 12);
+	p = krealloc(p, 6 << 20, GFP_KERNEL);
+	expect(p != NULL && is_vmalloc_addr(p), "krealloc 8 MiB -> 6 MiB: "
+	       "expected a vmalloc block still");
+	expect_eq_i(check(p, 6 << 20, 8 << 20, 12), -1);
+	p = krealloc(p, 3 << 20, GFP_KERNEL);
+	expect(p != NULL && !is_vmalloc_addr(p) && virt_to_page(p) != NULL,
+	       "krealloc 6 MiB -> 3 MiB: expected a page run");
+	expect_eq_i(check(p, 3 << 20, 8 << 20, 12), -1);
+	fill(p, 3 << 20, 13);
+	p = krealloc(p, 5 << 20, GFP_KERNEL);
+	expect(p != NULL && is_vmalloc_addr(p), "krealloc 3 MiB -> 5 MiB: "
+	       "expected a vmalloc block");
+	expect_eq_i(check(p, 3 << 20, 3 << 20, 13), -1);
+	kfree(p);
+}
+
 static void test_failure(void)
 {
 	unsigned char *p = kmalloc(3000, GFP_KERNEL);
@@ -216,6 +247,7 @@ int main(void)
 	test_walk();
 	test_in_place();
 	test_zero_tail();
+	test_routes();
 	test_failure();
 	expect_eq(kmm_buddy_check(), 0);
 	return 0;
