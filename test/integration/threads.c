@@ -1,8 +1,8 @@
 /*
  * threads.c - many threads allocate, reallocate and free across every
- * route (16 bytes to 8 MiB), free each other's blocks, and exit with live
- * memory that other threads free later; no block is ever lost, shared or
- * corrupted.
+ * route (16 bytes to 8 MiB), free and resize each other's blocks, and exit
+ * with live memory that other threads resize and free later; no block is
+ * ever lost, shared or corrupted.
  *
  * Phase 1: THREADS threads each run random operations on their own blocks
  * and trade blocks through a shared mailbox, so a good share of the frees
@@ -172,6 +172,9 @@ static void *worker(void *arg)
 			own[slot] = NULL;
 			if (got) {
 				atomic_fetch_add(&frees_remote, 1);
+				/* Some are first resized by their new owner. */
+				if (next(&s) % 3 == 0)
+					blk_realloc(got, &s);
 				blk_free(got, "cross-thread free");
 			}
 		} else {
@@ -203,6 +206,8 @@ static void *wave_thread(void *arg)
 	for (i = 0; i < a->nr_made; i++) {
 		a->made[i] = blk_new(&s);
 		if (i < a->nr_inherit && a->inherit[i]) {
+			if (i % 4 == 0)
+				blk_realloc(a->inherit[i], &s);
 			blk_free(a->inherit[i], "free of a dead thread's block");
 			a->inherit[i] = NULL;
 		}
