@@ -5,8 +5,10 @@
  * the smaller size at every step; it stays in place when it grows within
  * ksize(), shrinks within its class down to half of it, or shrinks as a
  * page run above 32 KiB (giving the tail's pages back); with __GFP_ZERO
- * the bytes past the old ksize() read as zero; a krealloc that fails
- * returns NULL and leaves the block as it was; a vmalloc block becomes
+ * the bytes past the old ksize() read as zero, and past a smaller size
+ * the block was shrunk to (with __GFP_ZERO on every call, the kernel's
+ * rule, no stale byte shows again); a krealloc that fails returns NULL
+ * and leaves the block as it was; a vmalloc block becomes
  * a page run when it shrinks below half its size and 4 MiB, and a page
  * run growing past 4 MiB a vmalloc block.  (Under memcheck a page run
  * that shrinks moves: that case is checked natively only.)
@@ -194,6 +196,41 @@ static void test_zero_tail(void)
 }
 
 /*
+ * __GFP_ZERO on every call for a block (the kernel's rule for krealloc)
+ * means no stale byte ever shows: shrinking in place clears the spare
+ * bytes, as the kernel's __do_krealloc does, so growing again reads
+ * zero past the smaller size.  A slab object (100 -> 60 -> 100 in
+ * kmalloc-112) and a page run (100000 -> 60000 -> 100000).
+ */
+static void test_zero_shrink_grow(void)
+{
+	static const size_t cases[][2] = { { 100, 60 }, { 100000, 60000 } };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		size_t big = cases[i][0], small = cases[i][1];
+		unsigned char *p = kzalloc(big, GFP_KERNEL), *q;
+		long bad;
+
+		expect_nonnull(p);
+		memset(p, 0xaa, big);
+		p = krealloc(p, small, GFP_KERNEL | __GFP_ZERO);
+		expect_nonnull(p);
+		expect_bytes(p, 0xaa, small);
+		q = krealloc(p, big, GFP_KERNEL | __GFP_ZERO);
+		expect_nonnull(q);
+		expect_bytes(q, 0xaa, small);
+		bad = ut_nonzero(q + small, big - small);
+		expect(bad < 0, "krealloc %zu -> %zu -> %zu, all with "
+		       "__GFP_ZERO: expected zero past %zu, got 0x%02x at "
+		       "offset %zu", big, small, big, small,
+		       bad < 0 ? 0 : q[small + (size_t)bad],
+		       small + (size_t)bad);
+		kfree(q);
+	}
+}
+
+/*
  * Routes after krealloc, as kmalloc(3) states them: a vmalloc block stays
  * one while it keeps at least half its size or stays above the
  * threshold, and becomes a page run when it shrinks below both; a page
@@ -249,6 +286,7 @@ int main(void)
 	test_zero_tail();
 	test_routes();
 	test_failure();
+	test_zero_shrink_grow();
 	expect_eq(kmm_buddy_check(), 0);
 	return 0;
 }
