@@ -20,7 +20,8 @@ static void *objs[20000], *ks[20000];
 /*
  * At the limit, object caches and small kmalloc run dry without a crash
  * (what their slabs had left is handed out, then NULL); with one block
- * freed both work again, and once the caches are shrunk the block can be
+ * freed a bulk allocation larger than it gets nothing and keeps nothing,
+ * single allocations work again, and once the caches are shrunk the block can be
  * had whole again.  The heap is full when this is called.
  */
 static void test_caches_at_limit(size_t *nbig)
@@ -46,8 +47,19 @@ static void test_caches_at_limit(size_t *nbig)
 	}
 	expect(nk < ARRAY_SIZE(ks), "at the limit: expected kmalloc(700) to "
 	       "fail within %zu blocks", ARRAY_SIZE(ks));
-	/* Room again: both work. */
+	/* Room again, 4 MiB: a bulk of 10 MiB is all or none. */
 	free_pages(big[--*nbig], MAX_PAGE_ORDER);
+	expect_eq_i(kmem_cache_alloc_bulk(cache, GFP_KERNEL | __GFP_NOWARN,
+					  ARRAY_SIZE(objs), objs), 0);
+	if (ut_native()) {
+		struct ut_slabinfo si;
+
+		expect_eq(ut_slabinfo("ut_limit", &si), 0);
+		expect(si.active_objs == 0, "a bulk allocation that failed: "
+		       "expected no object left allocated, got %lu",
+		       si.active_objs);
+	}
+	/* Both work. */
 	k = kmem_cache_alloc(cache, GFP_KERNEL);
 	expect_nonnull(k);
 	kmem_cache_free(cache, k);
