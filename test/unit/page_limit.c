@@ -19,15 +19,37 @@ static void *objs[20000], *ks[20000];
 
 /*
  * At the limit, object caches and small kmalloc run dry without a crash
- * (what their slabs had left is handed out, then NULL); with one block
+ * (what their slabs had left is handed out, then NULL), saying so on
+ * stderr as kmem_cache_create(3) and kmalloc(3) state, silent with
+ * __GFP_NOWARN; with one block
  * freed a bulk allocation larger than it gets nothing and keeps nothing,
  * single allocations work again, and once the caches are shrunk the block can be
  * had whole again.  The heap is full when this is called.
  */
+static struct kmem_cache *warn_cache;
+static void *warn_results[3];
+
+static void fail_loudly(void *arg)
+{
+	(void)arg;
+	warn_results[0] = kmem_cache_alloc(warn_cache, GFP_KERNEL);
+	warn_results[1] = kmalloc(700, GFP_KERNEL);
+}
+
+static void fail_quietly(void *arg)
+{
+	(void)arg;
+	warn_results[0] = kmem_cache_alloc(warn_cache,
+					   GFP_KERNEL | __GFP_NOWARN);
+	warn_results[1] = kmalloc(700, GFP_KERNEL | __GFP_NOWARN);
+	warn_results[2] = alloc_pages(GFP_KERNEL | __GFP_NOWARN, 3);
+}
+
 static void test_caches_at_limit(size_t *nbig)
 {
 	struct kmem_cache *cache;
 	size_t i, nobj, nk;
+	char *out;
 	void *k;
 
 	cache = kmem_cache_create("ut_limit", 512, 0, 0, NULL);
@@ -47,6 +69,28 @@ static void test_caches_at_limit(size_t *nbig)
 	}
 	expect(nk < ARRAY_SIZE(ks), "at the limit: expected kmalloc(700) to "
 	       "fail within %zu blocks", ARRAY_SIZE(ks));
+
+	/* Failures say so on stderr, unless __GFP_NOWARN. */
+	warn_cache = cache;
+	out = ut_capture_stderr(fail_loudly, NULL);
+	expect(strstr(out, "kmm: kmem_cache_alloc: cache ut_limit: out of "
+		      "memory") != NULL,
+	       "kmem_cache_alloc at the limit: expected \"kmm: "
+	       "kmem_cache_alloc: cache ut_limit: out of memory\", got \"%s\"",
+	       out);
+	expect(strstr(out, "kmm: kmalloc: out of memory for 700 bytes") != NULL,
+	       "kmalloc(700) at the limit: expected \"kmm: kmalloc: out of "
+	       "memory for 700 bytes\", got \"%s\"", out);
+	expect(warn_results[0] == NULL && warn_results[1] == NULL,
+	       "at the limit: expected NULL from both");
+	free(out);
+	out = ut_capture_stderr(fail_quietly, NULL);
+	expect(out[0] == '\0', "failures with __GFP_NOWARN: expected nothing "
+	       "on stderr, got \"%s\"", out);
+	expect(warn_results[0] == NULL && warn_results[1] == NULL &&
+		       warn_results[2] == NULL,
+	       "at the limit: expected NULL from all three");
+	free(out);
 	/* Room again, 4 MiB: a bulk of 10 MiB is all or none. */
 	free_pages(big[--*nbig], MAX_PAGE_ORDER);
 	expect_eq_i(kmem_cache_alloc_bulk(cache, GFP_KERNEL | __GFP_NOWARN,

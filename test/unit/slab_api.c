@@ -6,7 +6,8 @@
  * to 64 bytes with SLAB_HWCACHE_ALIGN for objects larger than half a
  * cache line; kmem_cache_size() is the size given; zalloc zeroes dirty
  * objects; alloc_bulk gives nr distinct objects and free_bulk takes them
- * back; freeing NULL and destroying NULL do nothing; kmem_cache_shrink()
+ * back; freeing NULL and destroying NULL do nothing; the name is copied
+ * (its first 47 bytes show in slabinfo); kmem_cache_shrink()
  * returns 0 and, once every object is free, leaves the cache without
  * slabs; a destroyed cache leaves slabinfo.
  */
@@ -83,6 +84,27 @@ static void test_create_args(void)
 
 	/* NULL is ignored. */
 	kmem_cache_destroy(NULL);
+
+	/* The name is copied: its first 47 bytes. */
+	{
+		char name[80], want[48];
+		struct ut_slabinfo si;
+
+		memset(name, 'n', sizeof(name) - 1);
+		name[sizeof(name) - 1] = '\0';
+		memcpy(name, "ut_long_", 8);
+		memcpy(want, name, 47);
+		want[47] = '\0';
+		c = kmem_cache_create(name, 64, 0, 0, NULL);
+		expect_nonnull(c);
+		memset(name, 'x', sizeof(name) - 1);	/* the caller's copy */
+		expect(ut_slabinfo(want, &si) == 0, "slabinfo: expected the "
+		       "cache under the first 47 bytes of its name, \"%s\"",
+		       want);
+		kmem_cache_destroy(c);
+		expect(ut_slabinfo(want, &si) == -1, "slabinfo: expected the "
+		       "destroyed cache gone");
+	}
 }
 
 /* Alloc n objects of a cache, check layout and patterns, free them. */

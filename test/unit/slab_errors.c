@@ -5,7 +5,8 @@
  * kmem_cache_free of a stack address, of a glibc block, of the inside of
  * a slab object, page run or vmalloc area name "invalid pointer" and the
  * address; kmem_cache_free to the wrong cache names both caches;
- * free_pages of an address in no zone is refused.  Each case runs in a
+ * free_pages of an address in no zone is refused; a SLAB_PANIC cache
+ * that cannot be made aborts with "cannot create cache <name>".  Each case runs in a
  * child that must die of SIGABRT with the message on stderr; the parent
  * heap is checked intact afterwards.
  */
@@ -51,6 +52,12 @@ static void do_cache_free_b(void *p)
 static void do_free_page(void *p)
 {
 	free_page((unsigned long)p);
+}
+
+static void panic_create(void *arg)
+{
+	(void)arg;
+	kmem_cache_create("ut_panic", 0, 0, SLAB_PANIC, NULL);
 }
 
 /* The message holds a 0x number equal to addr. */
@@ -137,6 +144,9 @@ int main(void)
 			  &on_stack, { "invalid pointer" }, &on_stack },
 			{ "free_page of a stack address", do_free_page,
 			  &on_stack, { "invalid pointer" }, NULL },
+			{ "SLAB_PANIC cache that cannot be made", panic_create,
+			  NULL, { "kmem_cache_create: cannot create cache "
+				  "ut_panic" }, NULL },
 		};
 		size_t i;
 
