@@ -81,14 +81,15 @@ collect() {
 		say "  ${log#"$dir"/}: $p passed, $f failed, $s skipped"
 		if [ "$f" -gt 0 ]; then
 			say "  --- $name: ${log#"$dir"/} (tests that did not pass) ---"
-			sed -n '/^\(FAIL\|XPASS\|ERROR\): /,$p' "$log" | head -n 200
+			sed -n '/^\(FAIL\|XPASS\|ERROR\): /,$p' "$log" | head -n 100
 			say "  --- end of ${log#"$dir"/} ---"
 		fi
 	done < <(find "$dir" -maxdepth 2 -name test-suite.log | sort)
 }
 
 # step NAME DIR LOGFILE command...: runs a command in DIR, output to
-# LOGFILE; on failure shows the end of the log.  Returns its status.
+# LOGFILE; on failure shows the end of the log (unless quiet_fail is set:
+# the caller shows what matters).  Returns its status.
 step() {
 	local name=$1 dir=$2 logfile=$3 t0 rc
 	shift 3
@@ -100,8 +101,12 @@ step() {
 		say "$name: ok ($(($(date +%s) - t0))s)"
 	else
 		[ $rc -eq 124 ] && say "$name: timed out after ${step_timeout}s"
-		say "$name: FAILED (exit $rc, $(($(date +%s) - t0))s); end of $logfile:"
-		tail -n 60 "$logfile"
+		if [ -n "${quiet_fail:-}" ]; then
+			say "$name: FAILED (exit $rc, $(($(date +%s) - t0))s)"
+		else
+			say "$name: FAILED (exit $rc, $(($(date +%s) - t0))s); end of $logfile:"
+			tail -n 60 "$logfile"
+		fi
 	fi
 	return $rc
 }
@@ -124,7 +129,7 @@ build() {
 		return 1
 	fi
 	# -k: a failing directory does not keep the others from running.
-	step "$name: make $target" "$dir" "$dir/$target.out" \
+	quiet_fail=1 step "$name: make $target" "$dir" "$dir/$target.out" \
 		make -k -j"$jobs" "$target"
 	rc=$?
 	collect "$dir" "$name"
@@ -132,6 +137,8 @@ build() {
 		# Failed outside the tests the harness counts (a build of
 		# test programs, a check-local rule): one failure.
 		failed=$((failed + 1))
+		say "$name: make $target failed outside the tests; end of $dir/$target.out:"
+		tail -n 60 "$dir/$target.out"
 	fi
 	if [ "$target" != all ] && [ $rc -eq 0 ] &&
 		[ -z "$(find "$dir" -maxdepth 2 -name test-suite.log)" ]; then
