@@ -3,8 +3,9 @@
  * never corrupt silently: an immediate double free (kmem_cache_free and
  * kfree) names "double free", the address and the cache; kfree and
  * kmem_cache_free of a stack address, of a glibc block, of the inside of
- * a slab object, page run or vmalloc area name "invalid pointer" and the
- * address; kmem_cache_free to the wrong cache names both caches;
+ * a slab object, page run or vmalloc area, of the zone's mem_map, of a
+ * free page or of a block from alloc_pages name "invalid pointer" and
+ * the address; kmem_cache_free to the wrong cache names both caches;
  * free_pages of an address in no zone is refused; a SLAB_PANIC cache
  * that cannot be made aborts with "cannot create cache <name>".  Each case runs in a
  * child that must die of SIGABRT with the message on stderr; the parent
@@ -95,7 +96,7 @@ static void run_case(const struct bad *b)
 int main(void)
 {
 	int on_stack = 0;
-	void *a, *a2, *b, *k64, *k1000, *run, *vm, *g;
+	void *a, *a2, *b, *k64, *k1000, *run, *vm, *g, *memmap, *freed, *pg;
 	unsigned char *k;
 
 	test_init();
@@ -114,7 +115,13 @@ int main(void)
 	run = kmalloc(100000, GFP_KERNEL);
 	vm = vmalloc(1 << 20);
 	g = malloc(64);
-	expect(a && a2 && b && k64 && k1000 && run && vm && g, "blocks");
+	pg = (void *)__get_free_pages(GFP_KERNEL, 2);
+	freed = (void *)__get_free_pages(GFP_KERNEL, 3);
+	expect(a && a2 && b && k64 && k1000 && run && vm && g && pg && freed,
+	       "blocks");
+	free_pages((unsigned long)freed, 3);
+	/* The zone's own mem_map: reserved pages. */
+	memmap = (void *)ALIGN_DOWN((uintptr_t)virt_to_page(pg), PAGE_SIZE);
 	memset(a2, 0x1a, 100);
 
 	{
@@ -133,6 +140,12 @@ int main(void)
 			{ "kfree inside a page run", do_kfree,
 			  (char *)run + PAGE_SIZE, { "invalid pointer" },
 			  (char *)run + PAGE_SIZE },
+			{ "kfree of the zone's mem_map", do_kfree, memmap,
+			  { "invalid pointer" }, memmap },
+			{ "kfree of a free page", do_kfree, freed,
+			  { "invalid pointer" }, freed },
+			{ "kfree of a block from alloc_pages", do_kfree, pg,
+			  { "invalid pointer" }, pg },
 			{ "kfree inside a vmalloc area", do_kfree,
 			  (char *)vm + PAGE_SIZE, { "invalid pointer" },
 			  (char *)vm + PAGE_SIZE },
@@ -164,6 +177,7 @@ int main(void)
 	kfree(run);
 	vfree(vm);
 	free(g);
+	free_pages((unsigned long)pg, 2);
 	k = kmalloc(64, GFP_KERNEL);
 	expect_nonnull(k);
 	kfree(k);
