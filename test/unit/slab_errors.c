@@ -7,9 +7,9 @@
  * free page or of a block from alloc_pages name "invalid pointer" and
  * the address; kmem_cache_free to the wrong cache names both caches;
  * free_pages of an address in no zone is refused; a SLAB_PANIC cache
- * that cannot be made aborts with "cannot create cache <name>".  Each case runs in a
- * child that must die of SIGABRT with the message on stderr; the parent
- * heap is checked intact afterwards.
+ * that cannot be made aborts with "cannot create cache <name>".  Each
+ * case runs in a child that must die of SIGABRT with the message on
+ * stderr; the parent heap is checked intact afterwards.
  */
 #include "ut.h"
 
