@@ -65,7 +65,8 @@ int main(void)
 		hold(a, MAX_PAGE_ORDER);
 	}
 	zones1 = ut_zones();
-	expect(zones1 == zones0 + 1, "a new zone after %zu max-order blocks: %zu zones, got %zu", i, zones0 + 1, zones1);
+	expect(zones1 == zones0 + 1, "a new zone after %zu max-order blocks: "
+	       "expected %zu zones, got %zu", i, zones0 + 1, zones1);
 
 	/* No growth without __GFP_DIRECT_RECLAIM. */
 	nowait_pages = exhaust(GFP_NOWAIT, MAX_HELD / 2);

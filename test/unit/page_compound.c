@@ -99,7 +99,8 @@ static void test_forms(void)
 	unsigned long b = __get_free_pages(GFP_KERNEL, 2);
 	struct page *c = alloc_page(GFP_KERNEL);
 
-	expect(a && b && c, "three allocations, got %p %p %p", (void *)a, (void *)b, (void *)c);
+	expect(a && b && c, "three allocations: expected pointers, got %p %p "
+	       "%p", (void *)a, (void *)b, (void *)c);
 	expect_eq(a % PAGE_SIZE, 0);
 	expect_eq(b % (4 * PAGE_SIZE), 0);
 	expect_eq(page_count(virt_to_page((void *)a)), 1);

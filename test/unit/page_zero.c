@@ -110,7 +110,8 @@ static void test_exact_pairs(void)
 	char *b = alloc_pages_exact(33 * 1024, GFP_KERNEL);
 	char *c = alloc_pages_exact(5 * PAGE_SIZE, GFP_KERNEL);
 
-	expect(a && b && c, "three allocations, got %p %p %p", (void *)a, (void *)b, (void *)c);
+	expect(a && b && c, "three allocations: expected pointers, got %p %p "
+	       "%p", (void *)a, (void *)b, (void *)c);
 	memset(a, 1, 33 * 1024);
 	memset(b, 2, 33 * 1024);
 	memset(c, 3, 5 * PAGE_SIZE);

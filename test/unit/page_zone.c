@@ -164,7 +164,7 @@ static void test_alignment(void)
 					if (o == o2 && k == k2)
 						continue;
 					expect(a + (PAGE_SIZE << o) <= b ||
-							   b + (PAGE_SIZE << o2) <= a,
+						       b + (PAGE_SIZE << o2) <= a,
 						   "blocks 0x%lx (order %u) and "
 						   "0x%lx (order %u): expected "
 						   "disjoint, got overlap",
