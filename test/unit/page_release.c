@@ -6,7 +6,8 @@
  * __GFP_ZERO read as zero, including blocks merged from released pages
  * and pages dirtied after the release; freeing and allocating 256 KiB
  * back and forth does not release and fault it in each time (counted in
- * minor page faults: hysteresis).
+ * minor page faults: hysteresis), nor do kmalloc page runs and slab
+ * objects freed and allocated again.
  */
 #include "ut.h"
 
@@ -60,6 +61,29 @@ static void churn(int times)
 		expect_nonnull((void *)a);
 		memset((void *)a, i, PAGE_SIZE << 6);
 		free_pages(a, 6);
+	}
+	kmm_drain_local_pages();
+}
+
+/* kmalloc page runs and slab objects freed and allocated again. */
+static void churn_kmalloc(int times)
+{
+	static void *objs[8192];
+	int i, k;
+
+	for (i = 0; i < times; i++) {
+		void *run = kmalloc(300 << 10, GFP_KERNEL);
+
+		expect_nonnull(run);
+		memset(run, i, 300 << 10);
+		for (k = 0; k < 8192; k++) {
+			objs[k] = kmalloc(256, GFP_KERNEL);
+			expect_nonnull(objs[k]);
+			memset(objs[k], k, 256);
+		}
+		for (k = 0; k < 8192; k++)
+			kfree(objs[k]);
+		kfree(run);
 	}
 	kmm_drain_local_pages();
 }
@@ -146,6 +170,16 @@ int main(int argc, char **argv)
 	expect(!ut_native() || flt1 - flt0 < CHURN * 64 / 4,
 		   "256 KiB freed and allocated %d times: expected fewer than %d "
 		   "page faults, got %ld", CHURN, CHURN * 64 / 4, flt1 - flt0);
+
+	/* The same through kmalloc: a 300 KiB run and 2 MiB of 256-byte
+	 * objects, 20 times over. */
+	churn_kmalloc(1);
+	flt0 = minor_faults();
+	churn_kmalloc(20);
+	flt1 = minor_faults();
+	expect(!ut_native() || flt1 - flt0 < 20 * 587 / 4,
+	       "kmalloc: 2.3 MiB freed and allocated 20 times: expected fewer "
+	       "than %d page faults, got %ld", 20 * 587 / 4, flt1 - flt0);
 	expect_eq(kmm_buddy_check(), 0);
 	return 0;
 }
