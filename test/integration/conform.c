@@ -737,6 +737,101 @@ static void test_free_sized(void)
 	}
 }
 
+/*
+ * glibc's __libc_* entry points: on kmm they are kmm's, so a block from
+ * either spelling can be freed by the other and no block of glibc's own
+ * heap ever reaches kmm's free.
+ */
+static void test_libc_aliases(void)
+{
+	static const char *const names[] = {
+		"__libc_malloc", "__libc_free", "__libc_calloc",
+		"__libc_realloc", "__libc_memalign",
+	};
+	void *(*lmalloc)(size_t) =
+		(void *(*)(size_t))dlsym(RTLD_DEFAULT, "__libc_malloc");
+	void (*lfree)(void *) = (void (*)(void *))dlsym(RTLD_DEFAULT, "__libc_free");
+	void *(*lcalloc)(size_t, size_t) =
+		(void *(*)(size_t, size_t))dlsym(RTLD_DEFAULT, "__libc_calloc");
+	void *(*lrealloc)(void *, size_t) = (void *(*)(void *, size_t))dlsym(
+		RTLD_DEFAULT, "__libc_realloc");
+	void *(*lmemalign)(size_t, size_t) = (void *(*)(size_t, size_t))dlsym(
+		RTLD_DEFAULT, "__libc_memalign");
+	unsigned int i, k;
+	Dl_info info;
+
+	if (!lmalloc || !lfree || !lcalloc || !lrealloc || !lmemalign) {
+		CHECK(!on_kmm, "kmm expected to provide the __libc_* aliases");
+		printf("__libc_* aliases: not all present, skipped\n");
+		return;
+	}
+	if (on_kmm) {
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			void *sym = dlsym(RTLD_DEFAULT, names[i]);
+
+			CHECK(dladdr(sym, &info) && info.dli_fname &&
+				      strstr(info.dli_fname, "libc.so") == NULL,
+			      "%s expected from kmm, got it from %s", names[i],
+			      info.dli_fname ? info.dli_fname : "?");
+		}
+	}
+	for (k = 0; k < sizeof(route_sizes) / sizeof(route_sizes[0]); k++) {
+		size_t n = route_sizes[k];
+		char *p = lmalloc(n), *q;
+
+		CHECK(p != NULL, "__libc_malloc(%zu) expected non-NULL", n);
+		fill(p, n, n);
+		q = lrealloc(p, n + 100);
+		CHECK(q != NULL && verify(q, n, n) == SIZE_MAX,
+		      "__libc_realloc(%zu -> %zu) expected content kept", n,
+		      n + 100);
+		free(q);		/* __libc_* block, standard free */
+		p = malloc(n);
+		lfree(p);		/* standard block, __libc_free */
+		p = lcalloc(1, n);
+		CHECK(p != NULL && p[n - 1] == 0,
+		      "__libc_calloc(1, %zu) expected zeroed memory", n);
+		free(p);
+		p = lmemalign(4096, n);
+		CHECK(p != NULL && aligned(p, 4096),
+		      "__libc_memalign(4096, %zu) expected aligned, got %p", n,
+		      (void *)p);
+		q = realloc(p, 2 * n);
+		CHECK(q != NULL, "realloc of a __libc_memalign block expected non-NULL");
+		lfree(q);
+	}
+}
+
+/* A block from any aligned entry point can be resized, content kept. */
+static void test_realloc_aligned(void)
+{
+	size_t a, off;
+
+	for (a = 16; a <= ((size_t)1 << 24); a <<= 2) {
+		char *p = aligned_alloc(a, a + 100), *q;
+
+		CHECK(p != NULL, "aligned_alloc(%zu, %zu) expected non-NULL", a,
+		      a + 100);
+		if (!p)
+			continue;
+		fill(p, a + 100, a);
+		q = realloc(p, 3 * a + 200);
+		CHECK(q != NULL, "realloc of an aligned block expected non-NULL");
+		if (!q) {
+			free(p);
+			continue;
+		}
+		off = verify(q, a + 100, a);
+		CHECK(off == SIZE_MAX,
+		      "realloc(aligned_alloc(%zu)) grow: content differs at %zu",
+		      a, off);
+		p = realloc(q, 10);
+		CHECK(p != NULL && verify(p, 10, a) == SIZE_MAX,
+		      "realloc(aligned_alloc(%zu)) shrink to 10: content kept", a);
+		free(p);
+	}
+}
+
 /* On kmm, the blocks this program holds show in kmm's slabinfo. */
 static void test_served_by_kmm(const char *want)
 {
@@ -821,6 +916,8 @@ int main(int argc, char **argv)
 	test_memalign_valloc();
 	test_free_errno();
 	test_no_overlap();
+	test_realloc_aligned();
+	test_libc_aliases();
 	test_introspection();
 	test_free_sized();
 	printf("conform (%s): all checks passed\n", want);
