@@ -78,9 +78,9 @@ std::string report(const std::vector<int> &v)
 }
 CEOF
 
-status=0
 for mode in glibc preload; do
 	mkdir "$mode"
+	# shellcheck disable=SC2034 # read by run_on
 	stats_file=
 	[ "$mode" = preload ] && stats_file=$TEST_TMPDIR/stats
 	run_on "$mode" 600 gcc -O2 -frandom-seed=kmm -c prog.c -o "$mode/prog.o" ||

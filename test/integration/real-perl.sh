@@ -12,6 +12,7 @@ n=300000
 quick && n=30000
 
 # Hash order is randomised per process; everything printed is sorted.
+# shellcheck disable=SC2016 # perl code, not shell
 prog='
 my %h; my @a;
 for my $i (1 .. $ARGV[0]) {

@@ -40,9 +40,11 @@ summary() {
 	grep -E '^(All [0-9]+ tests OK|[0-9]+ tests? (OK|failed)|Result: |Tests result: )' "$1" |
 		sed -e 's/ in [0-9.]* *[a-z]*$//'
 }
+# shellcheck disable=SC2086 # $mods is a list of module names
 (cd "$TEST_TMPDIR" && run_on glibc 900 "$py" -m test -q $mods) \
 	>"$TEST_TMPDIR/t-glibc.log" 2>&1
 rc_glibc=$?
+# shellcheck disable=SC2086
 (cd "$TEST_TMPDIR" && run_on preload 900 "$py" -m test -q $mods) \
 	>"$TEST_TMPDIR/t-kmm.log" 2>&1
 rc_kmm=$?
