@@ -80,8 +80,9 @@ CEOF
 
 for mode in glibc preload; do
 	mkdir "$mode"
-	# shellcheck disable=SC2034 # read by run_on
+	# stats_file is read by run_on.
 	stats_file=
+	# shellcheck disable=SC2034
 	[ "$mode" = preload ] && stats_file=$TEST_TMPDIR/stats
 	run_on "$mode" 600 gcc -O2 -frandom-seed=kmm -c prog.c -o "$mode/prog.o" ||
 		fail "gcc -O2 -c prog.c on $mode" "exit 0" "failure"
