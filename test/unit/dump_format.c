@@ -4,7 +4,10 @@
  * equal kmm_buddy_counts(); slabinfo version 2.1 with its two header
  * lines and one well-formed, self-consistent line per cache, covering
  * all 40 kmalloc caches (kmalloc-16 ... kmalloc-1k ... kmalloc-32k) and
- * user caches; meminfo "Key:   <n> kB" lines with MemTotal; vmallocinfo
+ * user caches; meminfo "Key:   <n> kB" lines with MemTotal, whose values
+ * mean what kmm_dump(3) says (MemTotal, MemFree, MemReleased and
+ * PageTables from the zones, Slab the sum of slabinfo, VmallocUsed and
+ * MemUsed following vmalloc and kmalloc exactly); vmallocinfo
  * "0x<start>-0x<end> <size> <caller> ... vmalloc" lines; an unknown
  * report fails with EINVAL and a bad descriptor with EBADF, writing
  * nothing.
@@ -249,6 +252,92 @@ static void test_meminfo(void)
 	kfree(p);
 }
 
+/* Value of a meminfo field, in kB; -1 if absent. */
+static long meminfo_kb(const char *field)
+{
+	char *text = ut_dump("meminfo"), *p;
+	size_t len = strlen(field);
+	long v = -1;
+
+	expect_nonnull(text);
+	for (p = text; p && *p; p = strchr(p, '\n')) {
+		if (*p == '\n')
+			p++;
+		if (strncmp(p, field, len) == 0 && p[len] == ':') {
+			v = strtol(p + len + 1, NULL, 10);
+			break;
+		}
+	}
+	free(text);
+	return v;
+}
+
+/* Sum of the slabs in slabinfo, in kB. */
+static long slabinfo_kb(void)
+{
+	char *text = ut_dump("slabinfo"), *line, *save = NULL;
+	long kb = 0;
+
+	expect_nonnull(text);
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		struct ut_slabinfo si;
+
+		if (ut_parse_slabinfo_line(line, &si) == 0)
+			kb += (long)(si.num_slabs * si.pagesperslab * 4);
+	}
+	free(text);
+	return kb;
+}
+
+/* The meminfo fields mean what kmm_dump(3) says. */
+static void test_meminfo_values(void)
+{
+	struct kmm_page_stats st;
+	long total, mfree, rel, used0, used1, vm0, vm1;
+	void *k, *v;
+
+	kmm_drain_local_pages();
+	kmm_page_stats(&st);
+	total = meminfo_kb("MemTotal");
+	mfree = meminfo_kb("MemFree");
+	rel = meminfo_kb("MemReleased");
+	expect_eq_i(total, (long)((st.spanned_pages - st.reserved_pages) * 4));
+	expect_eq_i(mfree, (long)(st.free_pages * 4));
+	expect(rel >= 0 && rel <= mfree && mfree <= total,
+	       "meminfo: expected MemReleased <= MemFree <= MemTotal, got %ld, "
+	       "%ld, %ld", rel, mfree, total);
+	expect_eq_i(meminfo_kb("PageTables"), (long)(st.reserved_pages * 4));
+	expect(meminfo_kb("Slab") == slabinfo_kb(),
+	       "meminfo: expected Slab as the slabs of slabinfo, %ld kB, got "
+	       "%ld kB", slabinfo_kb(), meminfo_kb("Slab"));
+
+	used0 = meminfo_kb("MemUsed");
+	vm0 = meminfo_kb("VmallocUsed");
+	v = vmalloc((10 << 20) + 1);
+	expect_nonnull(v);
+	used1 = meminfo_kb("MemUsed");
+	vm1 = meminfo_kb("VmallocUsed");
+	expect(vm1 - vm0 == 10244, "vmalloc(10 MiB + 1): expected VmallocUsed "
+	       "to grow by 10244 kB, got %ld", vm1 - vm0);
+	expect(used1 - used0 == 10244, "vmalloc(10 MiB + 1): expected MemUsed "
+	       "to grow by 10244 kB, got %ld", used1 - used0);
+	vfree(v);
+	expect_eq_i(meminfo_kb("VmallocUsed"), vm0);
+	expect_eq_i(meminfo_kb("MemUsed"), used0);
+
+	/* A page run of 25 pages is 100 kB handed out. */
+	if (ut_native()) {
+		k = kmalloc(100000, GFP_KERNEL);
+		expect_nonnull(k);
+		expect(meminfo_kb("MemUsed") - used0 == 100,
+		       "kmalloc(100000): expected MemUsed to grow by 100 kB, "
+		       "got %ld", meminfo_kb("MemUsed") - used0);
+		kfree(k);
+		expect_eq_i(meminfo_kb("MemUsed"), used0);
+	}
+}
+
 static void test_vmallocinfo(void)
 {
 	size_t size = 5UL << 20;
@@ -338,6 +427,7 @@ int main(void)
 	test_buddyinfo();
 	test_slabinfo();
 	test_meminfo();
+	test_meminfo_values();
 	test_vmallocinfo();
 	test_errors();
 	return 0;
