@@ -80,7 +80,7 @@ void kmm_report(const char *fmt, ...) __printf(1, 2) __cold;
 void kmm_fatal(const char *fmt, ...) __printf(1, 2)
 	__attribute__((noreturn, cold));
 struct kmm_msg {
-	char buf[160];
+	char buf[128];
 	size_t len;
 };
 void kmm_msg_str(struct kmm_msg *m, const char *s);
@@ -204,11 +204,13 @@ static inline uintptr_t zone_base(const struct kmm_zone *z)
 /* ------------------------------------------------------ per-thread state */
 
 #define KMM_MAX_CACHES 256
-#define PCP_ORDERS 4		/* orders 0..3 are kept per thread */
+#define PCP_ORDERS NR_PAGE_ORDERS	/* 0..3: blocks; 4..10: kmalloc runs */
 
+/* A thread's free objects of one cache: see slab.c. */
 struct kmm_cpu_slab {
-	void *freelist;		/* owner's free objects of the active slab */
-	struct kmm_page *page;	/* active slab, or NULL */
+	void *freelist;
+	unsigned int count;	/* on freelist; UINT_MAX in kmm_boot_thread */
+	unsigned int unused;
 };
 
 struct kmm_pcp {
@@ -233,8 +235,8 @@ extern struct kmm_thread kmm_dead_thread;
 /*
  * kmm_current is never NULL: a thread without state of its own (not yet
  * made, torn down, or every thread under Valgrind) points at this one,
- * whose slabs are all empty and never written, so the fast paths need
- * no test: they fail over to the slow paths, which check.
+ * whose lists are empty and count as full and are never written, so the
+ * fast paths need no test: they fail over to the slow paths, which check.
  */
 extern struct kmm_thread kmm_boot_thread;
 
@@ -366,6 +368,8 @@ void __kmm_free_pages(struct kmm_page *page, unsigned int order);
 /* A run of nr pages (not a power of two): the tail of the block is freed. */
 struct kmm_page *kmm_alloc_run(kmm_gfp_t gfp, size_t nr, unsigned int align_order);
 void kmm_free_run(struct kmm_page *page, size_t nr);
+/* Takes the free pages after a run so it grows from nr to want pages. */
+bool kmm_grow_run(struct kmm_page *page, size_t nr, size_t want);
 void kmm_pcp_drain(struct kmm_thread *t);
 void kmm_page_alloc_fork_prepare(void);
 void kmm_page_alloc_fork_parent(void);
@@ -403,6 +407,7 @@ struct kmm_cache {
 	unsigned int align;
 	uint64_t reciprocal;	/* ceil(2^44 / size): exact for slabs up to 1 MiB */
 	uintptr_t slab_mask;	/* (PAGE_SIZE << order) - 1 */
+	unsigned int cpu_limit;	/* objects a thread keeps on its list */
 	kmm_slab_flags_t flags;
 	void (*ctor)(void *);
 
@@ -492,6 +497,7 @@ static __always_inline void *kmm_slab_alloc(struct kmm_cache *s,
 	if (unlikely(!object))
 		return __kmm_slab_alloc_slow(s, gfp);
 	c->freelist = get_freepointer(s, object);
+	c->count--;
 	*free_mark(s, object) = 0;
 	return object;
 }
@@ -502,10 +508,11 @@ static __always_inline void kmm_slab_free(struct kmm_cache *s,
 {
 	struct kmm_cpu_slab *c = &kmm_current->slab[s->index];
 
-	if (likely(c->page == page)) {
+	if (likely(c->count < s->cpu_limit)) {
 		mark_free(s, object, fn);
 		set_freepointer(s, object, c->freelist);
 		c->freelist = object;
+		c->count++;
 		return;
 	}
 	__kmm_slab_free(s, page, object, fn);
@@ -565,6 +572,7 @@ static __always_inline void *kmalloc_fast(size_t size)
 	if (unlikely(!object))
 		return NULL;
 	c->freelist = *(void **)object;
+	c->count--;
 	((uintptr_t *)object)[1] = 0;	/* free_mark() at offset 0 */
 	return object;
 }
@@ -584,10 +592,12 @@ static __always_inline void kfree_fast(void *p, const char *fn)
 			struct kmm_cache *s = page->slab_cache;
 			struct kmm_cpu_slab *c = &kmm_current->slab[s->index];
 
-			if (likely(c->page == page && slab_object_ok(s, page, p))) {
+			if (likely(c->count < s->cpu_limit &&
+				   slab_object_ok(s, page, p))) {
 				mark_free(s, p, fn);
 				set_freepointer(s, p, c->freelist);
 				c->freelist = p;
+				c->count++;
 				return;
 			}
 		}
@@ -603,6 +613,8 @@ void *__kmm_vmalloc(size_t size, size_t align, kmm_gfp_t gfp, bool huge,
 size_t kmm_vmalloc_size(const void *p);
 bool __kmm_vfree(const void *p);
 void *__kmm_vrealloc(void *p, size_t size, kmm_gfp_t gfp);
+/* Unmaps the freed areas vfree() keeps for reuse; returns bytes. */
+size_t kmm_vmap_purge(void);
 void kmm_vmalloc_fork_prepare(void);
 void kmm_vmalloc_fork_parent(void);
 void kmm_vmalloc_fork_child(void);

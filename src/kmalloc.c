@@ -197,6 +197,15 @@ size_t __kmm_ksize(const void *p)
 	return 0;
 }
 
+/* Orders of free pages left after a run that realloc moves. */
+#define REALLOC_HEADROOM 2
+/*
+ * From this size on a growing block moves to a page run, not to a larger
+ * slab class: a run wastes under a page, at most 25% here, the bound the
+ * classes keep, and it can grow in place.
+ */
+#define REALLOC_RUN_MIN (16UL << 10)
+
 /*
  * Resizes in place when the class, the page run or the mapping allows;
  * otherwise allocates, copies and frees.  A page run that shrinks gives
@@ -224,33 +233,81 @@ void *__kmm_krealloc(void *p, size_t size, kmm_gfp_t gfp, const char *fn)
 			if (!slab_object_ok(page->slab_cache, page, p))
 				kmm_invalid_free(p, fn);
 			old = page->slab_cache->object_size;
-			/* Keep the class unless it would waste over half. */
-			if (size <= old && (size > old / 2 || old <= 16))
+			/*
+			 * Keep the class unless it would waste over half.
+			 * Shrinking with __GFP_ZERO clears the tail, as the
+			 * kernel does, so that growing back reads zeros.
+			 */
+			if (size <= old && (size > old / 2 || old <= 16)) {
+				if (gfp & KMM___GFP_ZERO)
+					memset((char *)p + size, 0, old - size);
 				return p;
+			}
 		} else if ((page->flags & PG_large) &&
 			   __page_address(page) == p) {
 			size_t nr = page->nr_pages;
 			size_t want = (size + PAGE_SIZE - 1) >> PAGE_SHIFT;
 
 			old = nr << PAGE_SHIFT;
-			if (size <= old && size > KMALLOC_MAX_CACHE_SIZE) {
+			if (size <= old && size > REALLOC_RUN_MIN) {
 				if (want < nr) {
 					page->nr_pages = want;
 					kmm_free_run(page + want, nr - want);
 				}
+				/* As for slabs: growing back reads zeros. */
+				if (gfp & KMM___GFP_ZERO)
+					memset((char *)p + size, 0,
+					       (want << PAGE_SHIFT) - size);
+				return p;
+			}
+			/*
+			 * Growing: take the free pages that follow, so a
+			 * realloc chain copies only when a neighbour is in
+			 * the way, not at every step.
+			 */
+			if (size > old && size <= kmm_vmalloc_threshold() &&
+			    !(gfp & KMM___GFP_DMA32) &&
+			    kmm_grow_run(page, nr, want)) {
+				page->nr_pages = want;
+				if (gfp & KMM___GFP_ZERO)
+					memset((char *)p + old, 0, size - old);
 				return p;
 			}
 		} else {
 			kmm_invalid_free(p, fn);
 		}
 	}
-	q = __kmm_kmalloc(size, gfp & ~KMM___GFP_ZERO, 0);
+	/*
+	 * Growth past REALLOC_RUN_MIN moves to a page run cut from a block
+	 * four times the size it needs (or from the largest run the thread
+	 * has cached): the rest goes back to the free lists at once, so the
+	 * run wastes nothing, but it is where the next growths of a realloc
+	 * chain land in place (kmm_grow_run): the chain copies once per
+	 * quadrupling at most, not at every step.
+	 */
+	if (size > old && size > REALLOC_RUN_MIN &&
+	    size <= kmm_vmalloc_threshold() && !(gfp & KMM___GFP_DMA32))
+		q = kmalloc_large(size, gfp & ~KMM___GFP_ZERO,
+				  MIN(order_for_size(size) + REALLOC_HEADROOM,
+				      MAX_PAGE_ORDER));
+	else
+		q = __kmm_kmalloc(size, gfp & ~KMM___GFP_ZERO, 0);
 	if (!q)
 		return NULL;
 	memcpy(q, p, MIN(old, size));
 	if ((gfp & KMM___GFP_ZERO) && size > old)
 		memset((char *)q + old, 0, size - old);
-	__kmm_kfree(p, fn);
+	if (page && (page->flags & PG_large)) {
+		/*
+		 * Not into the thread's run cache: a realloc chain does not
+		 * come back to this size, and these pages, free in the zone,
+		 * are where its next growth may land in place.
+		 */
+		page->flags &= (uint16_t)~PG_large;
+		kmm_free_run(page, page->nr_pages);
+	} else {
+		__kmm_kfree(p, fn);
+	}
 	return q;
 }
 

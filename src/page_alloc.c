@@ -20,9 +20,11 @@
  * until half of it is left: memory freed and allocated back and forth
  * stays mapped (hysteresis), memory freed for good goes back.
  *
- * Per-thread page lists (struct kmm_pcp, orders 0..PCP_ORDERS-1) take and
- * give blocks in batches, so slab refills rarely take a zone lock, as the
- * kernel's per-cpu lists do.  Pages on them count as allocated.
+ * Per-thread page lists (struct kmm_pcp, orders 0..PCP_BLOCK_ORDERS-1)
+ * take and give blocks in batches, so slab refills rarely take a zone
+ * lock, as the kernel's per-cpu lists do.  The lists of the higher orders
+ * hold kmalloc page runs (see "run cache" below).  Pages on them count as
+ * allocated.
  *
  * Locking: zone->lock guards free_area[], PG_buddy, PG_released of free
  * pages and the counters.  __functions expect it held.
@@ -36,12 +38,19 @@
 /* Blocks below this order are not worth a system call to release. */
 #define RELEASE_MIN_ORDER 3
 
-static const unsigned int pcp_batch[PCP_ORDERS] = { 16, 8, 4, 2 };
-static const unsigned int pcp_high[PCP_ORDERS] = { 48, 24, 12, 6 };
+/* pcp[] below this order holds blocks; from it up, kmalloc page runs. */
+#define PCP_BLOCK_ORDERS 4
+
+static const unsigned int pcp_batch[PCP_BLOCK_ORDERS] = { 16, 8, 4, 2 };
+static const unsigned int pcp_high[PCP_BLOCK_ORDERS] = { 48, 24, 12, 6 };
 
 /* --------------------------------------------------------- memory limit */
 
-bool kmm_mem_charge(size_t bytes)
+static void run_cache_drain(struct kmm_thread *t, unsigned int from,
+			    unsigned int to);
+static size_t run_cache_pages(const struct kmm_thread *t);
+
+static inline bool try_charge(size_t bytes)
 {
 	size_t limit = kmm.opt.memory_limit;
 	size_t old;
@@ -54,6 +63,32 @@ bool kmm_mem_charge(size_t bytes)
 		return false;
 	}
 	return true;
+}
+
+/*
+ * Memory kept for reuse stays charged: the calling thread's cached page
+ * runs and the freed areas vmalloc keeps.  At the limit it goes back
+ * first.  (Other threads' runs, 4 MiB each at most, stay theirs.)
+ */
+static __cold bool mem_reclaim(void)
+{
+	struct kmm_thread *t = kmm_thread_or_null();
+	bool any = false;
+
+	if (t && run_cache_pages(t)) {
+		run_cache_drain(t, PCP_BLOCK_ORDERS, PCP_ORDERS);
+		any = true;
+	}
+	if (kmm_vmap_purge())
+		any = true;
+	return any;
+}
+
+bool kmm_mem_charge(size_t bytes)
+{
+	if (likely(try_charge(bytes)))
+		return true;
+	return mem_reclaim() && try_charge(bytes);
 }
 
 void kmm_mem_uncharge(size_t bytes)
@@ -387,7 +422,7 @@ static struct kmm_page *alloc_block(kmm_gfp_t gfp, unsigned int order,
 	if (order > MAX_PAGE_ORDER)
 		return NULL;
 	t = kmm_thread_or_null();
-	if (order < PCP_ORDERS && !(gfp & KMM___GFP_DMA32) && t) {
+	if (order < PCP_BLOCK_ORDERS && !(gfp & KMM___GFP_DMA32) && t) {
 		pcp = &t->pcp[order];
 		if (unlikely(!pcp->head)) {
 			unsigned int want = pcp_batch[order];
@@ -428,7 +463,7 @@ static void free_block_pcp(struct kmm_page *page, unsigned int order)
 	struct kmm_thread *t = kmm_thread_or_null();
 	struct kmm_pcp *pcp;
 
-	if (order >= PCP_ORDERS || !t ||
+	if (order >= PCP_BLOCK_ORDERS || !t ||
 	    page_zone(page)->type != ZONE_NORMAL) {
 		free_block(page, order);
 		return;
@@ -450,12 +485,13 @@ static void free_block_pcp(struct kmm_page *page, unsigned int order)
 	}
 }
 
-/* Gives a thread's page lists back to the zones. */
+/* Gives a thread's page lists and cached runs back to the zones. */
 void kmm_pcp_drain(struct kmm_thread *t)
 {
 	unsigned int o;
 
-	for (o = 0; o < PCP_ORDERS; o++) {
+	run_cache_drain(t, PCP_BLOCK_ORDERS, PCP_ORDERS);
+	for (o = 0; o < PCP_BLOCK_ORDERS; o++) {
 		struct kmm_pcp *pcp = &t->pcp[o];
 
 		while (pcp->head) {
@@ -548,45 +584,7 @@ static void __free_range(struct kmm_zone *z, unsigned long pfn,
 	}
 }
 
-/*
- * A run of nr pages aligned to 2^align_order pages, with the kernel's
- * alloc_pages_exact semantics: the unused tail of the buddy block goes
- * back to the free lists, so 33 KiB costs 9 pages.
- */
-struct kmm_page *kmm_alloc_run(kmm_gfp_t gfp, size_t nr,
-			       unsigned int align_order)
-{
-	unsigned int order = order_for_size(nr << PAGE_SHIFT);
-	unsigned long n;
-	struct kmm_page *page;
-	struct kmm_zone *z;
-	bool zeroed = false;
-
-	if (align_order > order)
-		order = align_order;
-	if (order > MAX_PAGE_ORDER)
-		return NULL;
-	page = alloc_block(gfp | KMM___GFP_NOWARN, order, &zeroed);
-	if (!page) {
-		alloc_warn(gfp, order);
-		return NULL;
-	}
-	n = 1UL << order;
-	if (nr < n) {
-		z = page_zone(page);
-		kmm_lock(&z->lock);
-		__free_range(z, page_to_pfn(page) + nr, n - nr);
-		kmm_unlock(&z->lock);
-		kmm_mem_uncharge((n - nr) << PAGE_SHIFT);
-	}
-	if ((gfp & KMM___GFP_ZERO) && !zeroed)
-		memset(__page_address(page), 0, nr << PAGE_SHIFT);
-	page->flags = 0;
-	page->order = 0;
-	return page;
-}
-
-void kmm_free_run(struct kmm_page *page, size_t nr)
+static void free_run(struct kmm_page *page, size_t nr)
 {
 	struct kmm_zone *z = page_zone(page);
 
@@ -600,11 +598,305 @@ void kmm_free_run(struct kmm_page *page, size_t nr)
 	kmm_mem_uncharge(nr << PAGE_SHIFT);
 }
 
+/*
+ * Run cache.  A kmalloc page run (33 KiB .. 4 MiB) costs two zone lock
+ * round trips, a split and a merge per malloc+free pair; programs free
+ * and allocate the same large sizes over and over (buffers, vectors), so
+ * a run freed by kfree() stays on its thread's list pcp[o], o being the
+ * order of the block it was cut from, and an allocation of the same
+ * number of pages takes it back without a lock.  A run is never rounded
+ * up: a cached run of more pages of the same order is trimmed (one zone
+ * lock), so the waste stays under one page.
+ *
+ * Bounds: a thread keeps at most RUN_CACHE_PAGES pages (4 MiB) and no
+ * more than half of KMM_RETAIN (KMM_RETAIN=0 turns the cache off), and
+ * per order at most 4 blocks' worth, so a list stays a handful of runs
+ * long.  pcp[o].count counts pages, not runs.  Cached runs stay charged
+ * to KMM_MEMORY_LIMIT (as the per-thread page lists are); an allocation
+ * that fails the limit drains the thread's cache and tries again.
+ * kmm_drain_local_pages() and malloc_trim() empty the calling thread's
+ * cache; thread exit empties the thread's.
+ *
+ * A cached run's head has PG_pcp and is linked through lru.next; its
+ * length is kept in the second page (nr_pages), a run having at least 9.
+ */
+#define RUN_CACHE_PAGES (4UL << (20 - PAGE_SHIFT))
+
+static inline size_t run_cache_cap(void)
+{
+	return MIN(RUN_CACHE_PAGES, retain_pages() / 2);
+}
+
+static inline size_t run_cache_order_cap(unsigned int o)
+{
+	return MIN(RUN_CACHE_PAGES, 4UL << o);
+}
+
+static size_t run_cache_pages(const struct kmm_thread *t)
+{
+	size_t n = 0;
+	unsigned int o;
+
+	for (o = PCP_BLOCK_ORDERS; o < PCP_ORDERS; o++)
+		n += t->pcp[o].count;
+	return n;
+}
+
+static void run_cache_drain(struct kmm_thread *t, unsigned int from,
+			    unsigned int to)
+{
+	unsigned int o;
+
+	for (o = from; o < to; o++) {
+		struct kmm_pcp *pcp = &t->pcp[o];
+
+		while (pcp->head) {
+			struct kmm_page *page = pcp->head;
+
+			pcp->head = (struct kmm_page *)page->lru.next;
+			free_run(page, page[1].nr_pages);
+		}
+		pcp->count = 0;
+	}
+}
+
+/* Keeps a run freed by kfree() on the thread's list, if it fits. */
+static bool run_cache_put(struct kmm_page *page, size_t nr)
+{
+	struct kmm_thread *t = kmm_thread_or_null();
+	unsigned int o = order_for_size(nr << PAGE_SHIFT);
+	size_t cap = run_cache_cap();
+	struct kmm_pcp *pcp;
+
+	if (!t || o < PCP_BLOCK_ORDERS || o >= PCP_ORDERS || nr > cap ||
+	    page_zone(page)->type != ZONE_NORMAL)
+		return false;
+	pcp = &t->pcp[o];
+	/* Over a bound: the older runs go, the one just freed stays. */
+	if (pcp->count + nr > run_cache_order_cap(o))
+		run_cache_drain(t, o, o + 1);
+	if (run_cache_pages(t) + nr > cap)
+		run_cache_drain(t, PCP_BLOCK_ORDERS, PCP_ORDERS);
+	page->flags = PG_pcp;
+	page->refcount = 0;
+	page[1].nr_pages = nr;
+	page->lru.next = (struct list_head *)pcp->head;
+	pcp->head = page;
+	pcp->count += (unsigned int)nr;
+	return true;
+}
+
+/* Frees page to the zone if it heads a run in this thread's cache. */
+static bool run_cache_release(struct kmm_page *page)
+{
+	struct kmm_thread *t = kmm_thread_or_null();
+	size_t nr = page[1].nr_pages;
+	unsigned int o = order_for_size(nr << PAGE_SHIFT);
+	struct kmm_page **link;
+
+	if (!t || o < PCP_BLOCK_ORDERS || o >= PCP_ORDERS)
+		return false;
+	for (link = &t->pcp[o].head; *link;
+	     link = (struct kmm_page **)&(*link)->lru.next) {
+		if (*link == page) {
+			*link = (struct kmm_page *)page->lru.next;
+			t->pcp[o].count -= (unsigned int)nr;
+			page[1].nr_pages = 0;
+			free_run(page, nr);
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * A cached run of nr pages, or of more pages of the same order with its
+ * tail given back; NULL if the thread has none.  Its pages are dirty.
+ */
+static struct kmm_page *run_cache_get(kmm_gfp_t gfp, size_t nr,
+				      unsigned int order)
+{
+	struct kmm_thread *t = kmm_thread_or_null();
+	struct kmm_page **link, **best = NULL, *page;
+	struct kmm_pcp *pcp;
+	unsigned int o;
+	size_t have;
+
+	if (!t || order >= PCP_ORDERS || (gfp & KMM___GFP_DMA32))
+		return NULL;
+	pcp = &t->pcp[order];
+	for (link = &pcp->head; *link;
+	     link = (struct kmm_page **)&(*link)->lru.next) {
+		have = (*link)[1].nr_pages;
+		if (have == nr) {
+			best = link;
+			break;
+		}
+		if (have > nr && !best)
+			best = link;
+	}
+	/*
+	 * Asked for more alignment than the size needs (realloc moving a
+	 * run asks for headroom): a larger cached run serves too, cut at
+	 * its start, and its freed tail is where the run will grow.
+	 */
+	for (o = PCP_ORDERS - 1;
+	     !best && o > order && order > order_for_size(nr << PAGE_SHIFT);
+	     o--) {
+		if (t->pcp[o].head) {
+			pcp = &t->pcp[o];
+			best = &pcp->head;
+		}
+	}
+	if (!best)
+		return NULL;
+	page = *best;
+	have = page[1].nr_pages;
+	*best = (struct kmm_page *)page->lru.next;
+	pcp->count -= (unsigned int)have;
+	page->flags = 0;
+	page->lru.next = page->lru.prev = NULL;
+	page[1].nr_pages = 0;
+	page[1].vg_size = 0;
+	atomic_store_explicit(&page->refcount, 1, memory_order_relaxed);
+	if (have > nr) {
+		struct kmm_zone *z = page_zone(page);
+
+		kmm_lock(&z->lock);
+		__free_range(z, page_to_pfn(page) + nr, have - nr);
+		kmm_unlock(&z->lock);
+		kmm_mem_uncharge((have - nr) << PAGE_SHIFT);
+	}
+	return page;
+}
+
+/*
+ * A run of nr pages aligned to 2^align_order pages, with the kernel's
+ * alloc_pages_exact semantics: the unused tail of the buddy block goes
+ * back to the free lists, so 33 KiB costs 9 pages.
+ */
+struct kmm_page *kmm_alloc_run(kmm_gfp_t gfp, size_t nr,
+			       unsigned int align_order)
+{
+	unsigned int order = order_for_size(nr << PAGE_SHIFT);
+	unsigned long n;
+	struct kmm_page *page;
+	struct kmm_thread *t;
+	struct kmm_zone *z;
+	bool zeroed = false;
+
+	if (align_order > order)
+		order = align_order;
+	if (order > MAX_PAGE_ORDER)
+		return NULL;
+	/* A cached run starts on a block of its own order: aligned enough. */
+	if (order >= PCP_BLOCK_ORDERS) {
+		page = run_cache_get(gfp, nr, order);
+		if (page)
+			goto out;
+	}
+	page = alloc_block(gfp | KMM___GFP_NOWARN, order, &zeroed);
+	if (!page && (t = kmm_thread_or_null()) && run_cache_pages(t)) {
+		/* The cache may hold what the memory limit refuses. */
+		run_cache_drain(t, PCP_BLOCK_ORDERS, PCP_ORDERS);
+		page = alloc_block(gfp | KMM___GFP_NOWARN, order, &zeroed);
+	}
+	if (!page) {
+		alloc_warn(gfp, order);
+		return NULL;
+	}
+	n = 1UL << order;
+	if (nr < n) {
+		z = page_zone(page);
+		kmm_lock(&z->lock);
+		__free_range(z, page_to_pfn(page) + nr, n - nr);
+		kmm_unlock(&z->lock);
+		kmm_mem_uncharge((n - nr) << PAGE_SHIFT);
+	}
+out:
+	if ((gfp & KMM___GFP_ZERO) && !zeroed)
+		memset(__page_address(page), 0, nr << PAGE_SHIFT);
+	page->flags = 0;
+	page->order = 0;
+	return page;
+}
+
+/* Runs freed by kfree() (PG_large) may stay in the thread's cache. */
+void kmm_free_run(struct kmm_page *page, size_t nr)
+{
+	if ((page->flags & PG_large) && run_cache_put(page, nr))
+		return;
+	free_run(page, nr);
+}
+
+/*
+ * Grows the run at page from nr to want pages in place when the pages
+ * after it are free blocks, so a realloc chain does not copy at every
+ * step: those blocks leave the free lists, the last one split so what
+ * lies past the run stays free.  The new pages are not cleared.
+ */
+bool kmm_grow_run(struct kmm_page *page, size_t nr, size_t want)
+{
+	struct kmm_zone *z = page_zone(page);
+	unsigned long pfn = page_to_pfn(page), p, end = pfn + want;
+	struct kmm_page *cached;
+	int tries = 0;
+
+	if (want <= nr || want > MAX_ORDER_NR_PAGES)
+		return false;
+	if (!kmm_mem_charge((want - nr) << PAGE_SHIFT))
+		return false;
+again:
+	cached = NULL;
+	kmm_lock(&z->lock);
+	for (p = pfn + nr; p < end;) {
+		struct kmm_page *b = pfn_to_page(z, p);
+
+		if (p >= z->fresh_pfn || !(b->flags & PG_buddy)) {
+			if (p < z->fresh_pfn && (b->flags & PG_pcp))
+				cached = b;
+			kmm_unlock(&z->lock);
+			/*
+			 * A run this thread cached is in the way (often the
+			 * chain's own last block): it goes back to the zone,
+			 * and the growth is tried again.
+			 */
+			if (cached && !tries++ && run_cache_release(cached))
+				goto again;
+			kmm_mem_uncharge((want - nr) << PAGE_SHIFT);
+			return false;
+		}
+		p += 1UL << b->order;
+	}
+	for (p = pfn + nr; p < end;) {
+		struct kmm_page *b = pfn_to_page(z, p);
+		unsigned int o = b->order;
+		uint16_t state = b->flags & (PG_some_released | PG_clean);
+
+		del_from_free_area(z, b, o);
+		/* Upper halves past the end go back, as expand() does. */
+		while (p + (1UL << o) > end) {
+			o--;
+			add_to_free_area(z, b + (1UL << o), o, state);
+		}
+		claim_block(z, b, 1UL << o, state & PG_some_released);
+		b->flags = 0;
+		b->order = 0;
+		p += 1UL << o;
+	}
+	kmm_unlock(&z->lock);
+	return true;
+}
+
 /* ------------------------------------------------------------ trimming */
 
+/*
+ * malloc_trim's work: the areas vfree() keeps go too, then every zone
+ * keeps at most keep_pages dirty pages.
+ */
 size_t kmm_page_trim(size_t keep_pages)
 {
-	size_t total = 0;
+	size_t total = kmm_vmap_purge() >> PAGE_SHIFT;
 	int i, n = atomic_load_explicit(&kmm.nr_zones, memory_order_acquire);
 
 	for (i = 0; i < n; i++) {

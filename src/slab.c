@@ -6,40 +6,42 @@
  * object lives inside it, at s->offset (0, or past the object for caches
  * with a constructor, whose objects must keep their constructed state).
  *
- * Ownership.  Each thread has one active slab per cache (its "cpu slab",
- * struct kmm_cpu_slab).  The thread owns it: it allocates from
- * c->freelist and frees into it with no lock and no atomic instruction.
- * Every other free of an object - by another thread, or into a slab that
- * no thread owns - is one compare-and-swap on the slab's remote word:
+ * Per-thread object caches.  Each thread keeps, per cache, a list of free
+ * objects (struct kmm_cpu_slab: c->freelist, c->count), as the kernel's
+ * per-cpu array caches (SLAB) and sheaves (SLUB since 6.18) do: allocation
+ * pops it and every free pushes onto it, with no lock and no atomic
+ * instruction, whichever thread's slab the object came from.  The list is
+ * bounded (s->cpu_limit: two slabs' worth, at most 128 KiB of objects);
+ * past the bound the older half goes back to its slabs.  An empty list is
+ * refilled with all the free objects of one slab at once, so objects
+ * handed out together come from the same pages.
  *
- *   remote = [ count:16 | pointer:48 ]  with bit 0 = SLAB_OWNED
+ * Slabs.  Every slab's free objects that are in no thread's list sit on
+ * its remote word, with their count, updated by compare-and-swap:
  *
- * pointer heads the list of objects freed that way, count is its length.
- * The owner takes the list with one exchange when c->freelist runs dry.
- * A slab nobody owns keeps all its free objects on that list, so count
- * tells exactly how many are free: the free that makes the slab entirely
- * free knows it, and gives the slab back to the cache (kept as one of a
- * few empty slabs, min_partial) or to the buddy allocator.
+ *   remote = [ count:16 | pointer:48 ]
  *
- * When the active slab has nothing left, its owner lets it go (full and
- * unowned, on no list) and takes a slab from the cache's partial list, or
- * a new one.  The first free into a full unowned slab puts it on the
- * partial list.  At thread exit the active slabs are abandoned: their free
- * objects are moved onto the remote list and the slab joins the partial
- * list, where another thread adopts it.
+ * A refill takes the whole list with one exchange (the slab is then full,
+ * on no list).  A flush pushes objects back one compare-and-swap each;
+ * count says when a slab stops being full (it joins the cache's partial
+ * list) and when it becomes entirely free (it is kept as one of a few
+ * empty slabs, min_partial, or goes back to the buddy allocator).  So an
+ * object freed by another thread is reused by that thread at once, and a
+ * slab all of whose objects came back is the cache's again, whichever
+ * thread took them.  At thread exit the thread's lists go back to the
+ * slabs.
  *
  * Locking: s->lock guards s->partial, nr_partial, nr_empty and on_partial.
- * A free that moves a slab between lists (full -> partial, partial ->
+ * A push that moves a slab between lists (full -> partial, partial ->
  * empty) takes s->lock before its compare-and-swap, as SLUB takes
- * list_lock, so list moves are serialized; adoption and abandonment take
- * it too.  Frees that move nothing take no lock.
+ * list_lock, so list moves are serialized; refills take it too.  Pushes
+ * that move nothing take no lock.
  */
 #include "internal.h"
 #include "valgrind.h"
 
 #include <string.h>
 
-#define SLAB_OWNED 1ull
 #define REMOTE_PTR_MASK 0x0000fffffffffff8ull
 #define REMOTE_COUNT_SHIFT 48
 #define SLAB_MAX_ORDER 5
@@ -59,9 +61,9 @@ static inline unsigned int remote_count(uint64_t w)
 	return (unsigned int)(w >> REMOTE_COUNT_SHIFT);
 }
 
-static inline uint64_t remote_word(void *p, unsigned int count, uint64_t owned)
+static inline uint64_t remote_word(void *p, unsigned int count)
 {
-	return (uint64_t)count << REMOTE_COUNT_SHIFT | (uintptr_t)p | owned;
+	return (uint64_t)count << REMOTE_COUNT_SHIFT | (uintptr_t)p;
 }
 
 static inline void *slab_base(const struct kmm_page *page)
@@ -139,6 +141,9 @@ static int cache_setup(struct kmm_cache *s, const char *name,
 	s->order = calculate_order(stride);
 	s->objects = (unsigned int)((PAGE_SIZE << s->order) / stride);
 	s->slab_mask = (PAGE_SIZE << s->order) - 1;
+	/* Two slabs' worth per thread, at most 128 KiB, at least one slab. */
+	s->cpu_limit = MAX(MIN(2 * s->objects, (128u << 10) / stride),
+			   s->objects);
 	s->min_partial = SLAB_MIN_PARTIAL;
 	pthread_mutex_init(&s->lock, NULL);
 	INIT_LIST_HEAD(&s->partial);
@@ -201,7 +206,8 @@ static struct kmm_page *new_slab(struct kmm_cache *s, kmm_gfp_t gfp,
 	page->slab_cache = s;
 	page->objects = (uint16_t)s->objects;
 	page->on_partial = 0;
-	atomic_store_explicit(&page->remote, SLAB_OWNED, memory_order_relaxed);
+	/* Every object goes to the caller: the slab is born full. */
+	atomic_store_explicit(&page->remote, 0, memory_order_relaxed);
 
 	base = slab_base(page);
 	for (i = 0, p = base; i < s->objects; i++, p += s->size) {
@@ -246,10 +252,11 @@ static void __remove_partial(struct kmm_cache *s, struct kmm_page *page,
 }
 
 /*
- * Takes a slab from the partial list and makes it ours.  Returns its free
- * objects in *freelist.  s->lock held.
+ * Takes a slab from the partial list with all its free objects, returned
+ * in *freelist; *count says how many.  The slab is then full.  s->lock held.
  */
-static struct kmm_page *__adopt_partial(struct kmm_cache *s, void **freelist)
+static struct kmm_page *__take_partial(struct kmm_cache *s, void **freelist,
+				       unsigned int *count)
 {
 	struct kmm_page *page;
 	uint64_t w;
@@ -257,112 +264,123 @@ static struct kmm_page *__adopt_partial(struct kmm_cache *s, void **freelist)
 	if (list_empty(&s->partial))
 		return NULL;
 	page = list_first_entry(&s->partial, struct kmm_page, slab_list);
-	w = atomic_exchange_explicit(&page->remote, SLAB_OWNED,
-				     memory_order_acquire);
+	w = atomic_exchange_explicit(&page->remote, 0, memory_order_acquire);
 	__remove_partial(s, page, remote_count(w) == page->objects);
 	*freelist = remote_ptr(w);
+	*count = remote_count(w);
 	return page;
 }
 
 /*
- * Lets a thread's active slab go: its local free objects join the remote
- * list, the owner bit is cleared, and the slab goes where its free count
- * says.  Another thread may be freeing into it at the same time.
+ * slab_put - gives one free object back to its slab: one compare-and-swap
+ * on the remote word, and the list move its count calls for.
  */
-static void deactivate_slab(struct kmm_cache *s, struct kmm_page *page,
-			    void *freelist)
+static void slab_put(struct kmm_cache *s, struct kmm_page *page, void *object)
 {
-	void *tail = NULL, *p;
-	unsigned int n = 0, total;
 	uint64_t old, new;
-	bool discard = false;
+	bool locked = false, was_full, now_empty;
+	unsigned int count;
 
-	for (p = freelist; p; p = get_freepointer(s, p)) {
-		tail = p;
-		n++;
-	}
-	kmm_lock(&s->lock);
 	old = atomic_load_explicit(&page->remote, memory_order_relaxed);
-	do {
-		if (n) {
-			set_freepointer(s, tail, remote_ptr(old));
-			new = remote_word(freelist, remote_count(old) + n, 0);
-		} else {
-			new = old & ~SLAB_OWNED;
+	for (;;) {
+		count = remote_count(old);
+		was_full = count == 0;
+		now_empty = count + 1 == page->objects;
+		if ((was_full || now_empty) && !locked) {
+			kmm_lock(&s->lock);
+			locked = true;
+			old = atomic_load_explicit(&page->remote,
+						   memory_order_relaxed);
+			continue;
 		}
-	} while (!atomic_compare_exchange_weak_explicit(
-		&page->remote, &old, new, memory_order_acq_rel,
-		memory_order_relaxed));
-	total = remote_count(new);
-	if (total == page->objects) {
-		if (s->nr_empty < s->min_partial)
+		if (unlikely(count >= page->objects))
+			kmm_slab_double_free(s, object, "free");
+		set_freepointer(s, object, remote_ptr(old));
+		new = remote_word(object, count + 1);
+		if (atomic_compare_exchange_weak_explicit(
+			    &page->remote, &old, new, memory_order_release,
+			    memory_order_relaxed))
+			break;
+	}
+	if (!locked)
+		return;
+	if (now_empty) {
+		if (page->on_partial)
+			__remove_partial(s, page, false);
+		if (s->nr_empty < s->min_partial) {
 			__add_partial(s, page, true);
-		else
-			discard = true;
-	} else if (total) {
+		} else {
+			kmm_unlock(&s->lock);
+			discard_slab(s, page);
+			return;
+		}
+	} else if (was_full) {
 		__add_partial(s, page, false);
 	}
 	kmm_unlock(&s->lock);
-	if (discard)
-		discard_slab(s, page);
+}
+
+static inline struct kmm_page *object_page(const void *object)
+{
+	return compound_head(__virt_to_page(object));
+}
+
+/* Gives all but the first keep objects of a thread's list back. */
+static void flush_objects(struct kmm_cache *s, struct kmm_cpu_slab *c,
+			  unsigned int keep)
+{
+	void *object = c->freelist, *next;
+	unsigned int i;
+
+	if (!keep) {
+		c->freelist = NULL;
+	} else {
+		for (i = 1; i < keep && object; i++)
+			object = get_freepointer(s, object);
+		if (!object)
+			return;
+		next = get_freepointer(s, object);
+		set_freepointer(s, object, NULL);
+		object = next;
+	}
+	c->count = keep;
+	for (; object; object = next) {
+		next = get_freepointer(s, object);
+		slab_put(s, object_page(object), object);
+	}
 }
 
 /*
- * __kmm_slab_alloc - the allocation slow path: c->freelist is empty.
- * In order, it tries:
- *  1. objects other threads freed into the active slab (one exchange);
- *  2. letting the full active slab go, and adopting a partial slab;
- *  3. a new slab from the buddy allocator.
+ * __kmm_slab_alloc - the allocation slow path: the thread's list is empty.
+ * It refills the list with all the free objects of a partial slab, or of
+ * a new slab from the buddy allocator, and pops one.
  */
 void *__kmm_slab_alloc(struct kmm_cache *s, kmm_gfp_t gfp,
 		       struct kmm_cpu_slab *c)
 {
-	struct kmm_page *page = c->page;
-	void *object = NULL;
-	uint64_t w;
+	void *object = c->freelist;
+	unsigned int count = 0;
+	struct kmm_page *page;
 
-	if (c->freelist) {
-		object = c->freelist;
-		goto found;
-	}
-	if (page) {
-		w = atomic_exchange_explicit(&page->remote, SLAB_OWNED,
-					     memory_order_acquire);
-		object = remote_ptr(w);
-		if (object)
-			goto found;
-		/*
-		 * Full: let it go.  A remote free may come in between the
-		 * exchange and here; then the CAS fails and we take it.
-		 */
-		w = SLAB_OWNED;
-		if (!atomic_compare_exchange_strong_explicit(
-			    &page->remote, &w, 0, memory_order_acq_rel,
-			    memory_order_relaxed)) {
-			w = atomic_exchange_explicit(&page->remote, SLAB_OWNED,
-						     memory_order_acquire);
-			object = remote_ptr(w);
-			goto found;
+	if (!object) {
+		kmm_lock(&s->lock);
+		page = __take_partial(s, &object, &count);
+		kmm_unlock(&s->lock);
+		if (!page) {
+			page = new_slab(s, gfp, &object);
+			if (!page)
+				return NULL;
+			count = s->objects;
 		}
-		c->page = NULL;
+		c->count = count;
 	}
-
-	kmm_lock(&s->lock);
-	page = __adopt_partial(s, &object);
-	kmm_unlock(&s->lock);
-	if (!page) {
-		page = new_slab(s, gfp, &object);
-		if (!page)
-			return NULL;
-	}
-	c->page = page;
-found:
 	c->freelist = get_freepointer(s, object);
+	c->count--;
 	*free_mark(s, object) = 0;
 	return object;
 }
 
-/* The active slab has nothing left, or the thread has no state yet. */
+/* The thread's list is empty, or the thread has no state yet. */
 void *__kmm_slab_alloc_slow(struct kmm_cache *s, kmm_gfp_t gfp)
 {
 	struct kmm_thread *t = kmm_thread_or_null();
@@ -387,83 +405,44 @@ void *__kmm_slab_alloc_nothread(struct kmm_cache *s, kmm_gfp_t gfp)
 }
 
 /*
- * __kmm_slab_free - a free outside the thread's active slab: one CAS on
- * the remote word, and the list move that count and owner bit call for.
+ * __kmm_slab_free - the free slow path: the thread's list is full (its
+ * older half goes back to the slabs first), or the thread has no list
+ * (the object goes straight back to its slab).
  */
 void __kmm_slab_free(struct kmm_cache *s, struct kmm_page *page, void *object,
 		     const char *fn)
 {
-	uint64_t old, new;
-	bool locked = false, was_full, now_empty;
-	unsigned int count;
+	struct kmm_thread *t = kmm_thread_or_null();
+	struct kmm_cpu_slab *c;
 
 	mark_free(s, object, fn);
-	old = atomic_load_explicit(&page->remote, memory_order_relaxed);
-	for (;;) {
-		bool owned = old & SLAB_OWNED;
-
-		count = remote_count(old);
-		was_full = !owned && count == 0;
-		now_empty = !owned && count + 1 == page->objects;
-		if ((was_full || now_empty) && !locked) {
-			kmm_lock(&s->lock);
-			locked = true;
-			old = atomic_load_explicit(&page->remote,
-						   memory_order_relaxed);
-			continue;
-		}
-		if (unlikely(count >= page->objects))
-			kmm_slab_double_free(s, object, fn);
-		set_freepointer(s, object, remote_ptr(old));
-		new = remote_word(object, count + 1, old & SLAB_OWNED);
-		if (atomic_compare_exchange_weak_explicit(
-			    &page->remote, &old, new, memory_order_release,
-			    memory_order_relaxed))
-			break;
-	}
-	if (!locked)
+	if (!t) {
+		slab_put(s, page, object);
 		return;
-	if (now_empty) {
-		if (page->on_partial)
-			__remove_partial(s, page, false);
-		if (s->nr_empty < s->min_partial) {
-			__add_partial(s, page, true);
-		} else {
-			kmm_unlock(&s->lock);
-			discard_slab(s, page);
-			return;
-		}
-	} else if (was_full) {
-		__add_partial(s, page, false);
 	}
-	kmm_unlock(&s->lock);
+	c = &t->slab[s->index];
+	flush_objects(s, c, c->count / 2);
+	set_freepointer(s, object, c->freelist);
+	c->freelist = object;
+	c->count++;
 }
 
-/* Abandons every active slab of a thread; the thread is not running. */
+/* Gives every list of a thread back; the thread is not running. */
 void kmm_slab_flush_thread(struct kmm_thread *t)
 {
 	int i;
 
 	for (i = 0; i < kmm.nr_caches; i++) {
-		struct kmm_cpu_slab *c = &t->slab[i];
 		struct kmm_cache *s = kmm.caches[i];
 
-		if (!c->page || !s)
-			continue;
-		deactivate_slab(s, c->page, c->freelist);
-		c->page = NULL;
-		c->freelist = NULL;
+		if (s && t->slab[i].freelist)
+			flush_objects(s, &t->slab[i], 0);
 	}
 }
 
 static void flush_cpu_slab(struct kmm_cache *s, struct kmm_thread *t)
 {
-	struct kmm_cpu_slab *c = &t->slab[s->index];
-
-	if (c->page)
-		deactivate_slab(s, c->page, c->freelist);
-	c->page = NULL;
-	c->freelist = NULL;
+	flush_objects(s, &t->slab[s->index], 0);
 }
 
 /* Frees the empty slabs on the partial list. */
@@ -497,14 +476,20 @@ static void discard_empty(struct kmm_cache *s)
 /* ---------------------------------------------------------- statistics */
 
 /*
- * As SLUB's slabinfo: objects free in unowned slabs are counted exactly,
- * a thread's active slab counts as fully in use.
+ * Objects in use: all but those free in slabs and those on threads'
+ * lists.  The lists' counts are read without their threads' leave: a
+ * snapshot, exact when the threads are quiet.  Caller holds
+ * kmm.thread_lock.
  */
 void kmm_slab_stats(struct kmm_cache *s, struct kmm_slab_stats *st)
 {
 	unsigned long free = 0;
 	struct list_head *pos;
 
+	list_for_each(pos, &kmm.threads)
+		free += list_entry(pos, struct kmm_thread, node)
+				->slab[s->index].count;
+	free += kmm_dead_thread.slab[s->index].count;
 	kmm_lock(&s->lock);
 	list_for_each(pos, &s->partial) {
 		struct kmm_page *page =
@@ -612,6 +597,7 @@ KMM_EXPORT void *kmm_cache_alloc(struct kmm_cache *s, kmm_gfp_t gfp)
 	if (unlikely(!object || (gfp & KMM___GFP_ZERO)))
 		return cache_alloc_slow(s, gfp);
 	c->freelist = get_freepointer(s, object);
+	c->count--;
 	*free_mark(s, object) = 0;
 	return object;
 }
@@ -670,10 +656,13 @@ KMM_EXPORT void kmm_cache_free(struct kmm_cache *s, void *obj)
 		struct kmm_cpu_slab *c = &kmm_current->slab[s->index];
 
 		page = compound_head(page);
-		if (likely(c->page == page && slab_object_ok(s, page, obj))) {
+		if (likely((page->flags & PG_slab) && page->slab_cache == s &&
+			   c->count < s->cpu_limit &&
+			   slab_object_ok(s, page, obj))) {
 			mark_free(s, obj, "kmem_cache_free");
 			set_freepointer(s, obj, c->freelist);
 			c->freelist = obj;
+			c->count++;
 			return;
 		}
 	}
@@ -747,7 +736,9 @@ KMM_EXPORT void kmm_cache_destroy(struct kmm_cache *s)
 	flush_cpu_slab(s, &kmm_dead_thread);
 	kmm_unlock(&kmm.dead_lock);
 
+	kmm_lock(&kmm.thread_lock);
 	kmm_slab_stats(s, &st);
+	kmm_unlock(&kmm.thread_lock);
 	if (st.active_objs) {
 		kmm_vg_quiet_end();
 		kmm_report("kmem_cache_destroy %s: Slab cache still has objects (%lu)",

@@ -42,6 +42,9 @@ static __noinline int slabinfo(int fd)
 	int i, n, ret;
 
 	ret = kmm_write_all(fd, head, sizeof(head) - 1);
+	/* Caches come and go: their slots are reused under cache_lock. */
+	kmm_lock(&kmm.thread_lock);
+	kmm_lock(&kmm.cache_lock);
 	for (i = 0; i < kmm.nr_caches && !ret; i++) {
 		struct kmm_cache *s = kmm.caches[i];
 		struct kmm_slab_stats st;
@@ -56,6 +59,8 @@ static __noinline int slabinfo(int fd)
 				 st.num_slabs, st.num_slabs, 0u);
 		ret = kmm_write_all(fd, line, (size_t)n);
 	}
+	kmm_unlock(&kmm.cache_lock);
+	kmm_unlock(&kmm.thread_lock);
 	return ret;
 }
 
@@ -77,6 +82,7 @@ static __noinline int meminfo(int fd)
 
 	kmm_page_stats(&ps);
 	kmm_vmalloc_stats(&vs);
+	kmm_lock(&kmm.cache_lock);
 	for (i = 0; i < kmm.nr_caches; i++) {
 		struct kmm_cache *s = kmm.caches[i];
 
@@ -84,6 +90,7 @@ static __noinline int meminfo(int fd)
 			slab += (size_t)atomic_load(&s->nr_slabs) *
 				(PAGE_SIZE << s->order);
 	}
+	kmm_unlock(&kmm.cache_lock);
 	ret |= meminfo_line(fd, "MemTotal:",
 			    (ps.spanned_pages - ps.reserved_pages) << PAGE_SHIFT);
 	ret |= meminfo_line(fd, "MemFree:", ps.free_pages << PAGE_SHIFT);

@@ -21,10 +21,13 @@
 #include "valgrind.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <sched.h>
 #include <string.h>
 
-struct kmm_thread kmm_boot_thread;
+struct kmm_thread kmm_boot_thread = {
+	.slab = { [0 ... KMM_MAX_CACHES - 1] = { .count = UINT_MAX } },
+};
 __thread struct kmm_thread *kmm_current
 	__attribute__((tls_model("initial-exec"))) = &kmm_boot_thread;
 /* 0: no state yet, 1: has state, 2: state torn down. */
@@ -89,6 +92,8 @@ struct kmm_thread *kmm_thread_slow(void)
 	if (!page)
 		return NULL;
 	t = __page_address(page);
+	/* kmm's own metadata, as mem_map: not counted by KMM_MEMORY_LIMIT. */
+	kmm_mem_uncharge(PAGE_SIZE << thread_order());
 	kmm_vg_defined(t, PAGE_SIZE << thread_order());
 	t->tid = kmm_os_gettid();
 	t->order = thread_order();
@@ -117,6 +122,8 @@ static void thread_free(struct kmm_thread *t)
 	list_del(&t->node);
 	kmm_unlock(&kmm.thread_lock);
 	kmm_vg_noaccess(t, PAGE_SIZE << t->order);
+	atomic_fetch_add_explicit(&kmm.mem_used, PAGE_SIZE << thread_order(),
+				  memory_order_relaxed);
 	__kmm_free_pages(page, thread_order());
 }
 

@@ -55,6 +55,50 @@ static pthread_mutex_t vg_lock = PTHREAD_MUTEX_INITIALIZER;
  * runs without Valgrind.  Valgrind preloads its tool's library, and the
  * name says which tool runs.
  */
+/*
+ * Each client request puts its own argument block on the stack; one
+ * small function per request keeps the callers' frames small (the 1 KiB
+ * stack budget holds under Valgrind too).
+ */
+static __noinline void vg_quiet(void)
+{
+	VALGRIND_DISABLE_ERROR_REPORTING;
+}
+
+static __noinline void vg_loud(void)
+{
+	VALGRIND_ENABLE_ERROR_REPORTING;
+}
+
+/* Frees a block for memcheck; false if memcheck reported the free. */
+static __noinline bool vg_freelike(const void *p)
+{
+	unsigned long before = VALGRIND_COUNT_ERRORS;
+
+	VALGRIND_FREELIKE_BLOCK(p, 0);
+	return VALGRIND_COUNT_ERRORS == before;
+}
+
+static __noinline void vg_malloclike(void *p, size_t size, bool zeroed)
+{
+	VALGRIND_MALLOCLIKE_BLOCK(p, size, 0, zeroed);
+}
+
+static __noinline void vg_resize(void *p, size_t old, size_t new)
+{
+	VALGRIND_RESIZEINPLACE_BLOCK(p, old, new, 0);
+}
+
+static __noinline void vg_mark(void *p, size_t n, int how)
+{
+	if (how == 0)
+		VALGRIND_MAKE_MEM_NOACCESS(p, n);
+	else if (how == 1)
+		VALGRIND_MAKE_MEM_UNDEFINED(p, n);
+	else
+		VALGRIND_MAKE_MEM_DEFINED(p, n);
+}
+
 void kmm_vg_init(void)
 {
 	const char *pre = getenv("LD_PRELOAD");
@@ -78,42 +122,60 @@ static size_t *size_slot(void *p, size_t cap)
 /* Frees for real: called on eviction from the quarantine. */
 static void release(void *p)
 {
-	VALGRIND_DISABLE_ERROR_REPORTING;
+	vg_quiet();
 	__kmm_kfree(p, "free");
-	VALGRIND_ENABLE_ERROR_REPORTING;
+	vg_loud();
 }
 
+/* Takes the oldest block out of the quarantine, or NULL; vg_lock held. */
+static void *__quarantine_pop(void)
+{
+	struct vg_qentry *e = &quarantine[q_head];
+
+	if (!q_count)
+		return NULL;
+	q_bytes -= e->bytes;
+	q_head = (q_head + 1) % VG_QUARANTINE_SLOTS;
+	q_count--;
+	return e->p;
+}
+
+/*
+ * Puts a freed block in the quarantine and frees for real what falls out
+ * of it, outside the lock.  One block in, at most a few out.
+ */
 static void quarantine_add(void *p, size_t bytes)
 {
-	struct vg_qentry victims[2];
-	int nv = 0, i;
+	void *victim;
+	int i;
 
-	kmm_lock(&vg_lock);
-	while ((q_count == VG_QUARANTINE_SLOTS ||
-		q_bytes + bytes > VG_QUARANTINE_BYTES) && q_count &&
-	       nv < (int)ARRAY_SIZE(victims)) {
-		struct vg_qentry *e = &quarantine[q_head];
-
-		victims[nv++] = *e;
-		q_bytes -= e->bytes;
-		q_head = (q_head + 1) % VG_QUARANTINE_SLOTS;
-		q_count--;
-	}
-	if (q_count < VG_QUARANTINE_SLOTS && bytes <= VG_QUARANTINE_BYTES) {
-		struct vg_qentry *e =
-			&quarantine[(q_head + q_count) % VG_QUARANTINE_SLOTS];
-
-		e->p = p;
-		e->bytes = bytes;
-		q_count++;
-		q_bytes += bytes;
-		p = NULL;
-	}
-	kmm_unlock(&vg_lock);
-	for (i = 0; i < nv; i++)
-		release(victims[i].p);
-	if (p)
+	if (bytes > VG_QUARANTINE_BYTES) {
 		release(p);
+		return;
+	}
+	for (i = 0; i < 4; i++) {
+		kmm_lock(&vg_lock);
+		if (q_count < VG_QUARANTINE_SLOTS &&
+		    q_bytes + bytes <= VG_QUARANTINE_BYTES) {
+			struct vg_qentry *e = &quarantine[(q_head + q_count) %
+							  VG_QUARANTINE_SLOTS];
+
+			e->p = p;
+			e->bytes = bytes;
+			q_count++;
+			q_bytes += bytes;
+			p = NULL;
+			victim = NULL;
+		} else {
+			victim = __quarantine_pop();
+		}
+		kmm_unlock(&vg_lock);
+		if (!p)
+			return;
+		if (victim)
+			release(victim);
+	}
+	release(p);
 }
 
 void kmm_vg_quarantine_flush(void)
@@ -122,15 +184,10 @@ void kmm_vg_quarantine_flush(void)
 		void *p;
 
 		kmm_lock(&vg_lock);
-		if (!q_count) {
-			kmm_unlock(&vg_lock);
-			return;
-		}
-		p = quarantine[q_head].p;
-		q_bytes -= quarantine[q_head].bytes;
-		q_head = (q_head + 1) % VG_QUARANTINE_SLOTS;
-		q_count--;
+		p = __quarantine_pop();
 		kmm_unlock(&vg_lock);
+		if (!p)
+			return;
 		release(p);
 	}
 }
@@ -138,8 +195,8 @@ void kmm_vg_quarantine_flush(void)
 /* Describes a block of cap bytes as size bytes to the program. */
 static void describe(void *p, size_t cap, size_t size, bool zeroed)
 {
-	VALGRIND_MAKE_MEM_NOACCESS(p, cap);
-	VALGRIND_MALLOCLIKE_BLOCK(p, size, 0, zeroed);
+	vg_mark(p, cap, 0);
+	vg_malloclike(p, size, zeroed);
 }
 
 void *kmm_vg_kmalloc(size_t size, kmm_gfp_t gfp, size_t align)
@@ -160,7 +217,7 @@ void *kmm_vg_kmalloc(size_t size, kmm_gfp_t gfp, size_t align)
 	/* Power-of-two sizes stay naturally aligned. */
 	if (IS_POWER_OF_2(size) && size <= max && size > align)
 		align = size;
-	VALGRIND_DISABLE_ERROR_REPORTING;
+	vg_quiet();
 	p = __kmm_kmalloc(want, gfp & ~KMM___GFP_ZERO, align);
 	if (p) {
 		cap = __kmm_ksize(p);
@@ -170,7 +227,7 @@ void *kmm_vg_kmalloc(size_t size, kmm_gfp_t gfp, size_t align)
 		else
 			*size_slot(p, cap) = size;
 	}
-	VALGRIND_ENABLE_ERROR_REPORTING;
+	vg_loud();
 	if (!p)
 		return NULL;
 	describe(p, cap, size, false);
@@ -184,13 +241,13 @@ static void set_requested(void *p, size_t size)
 {
 	struct kmm_page *page;
 
-	VALGRIND_DISABLE_ERROR_REPORTING;
+	vg_quiet();
 	page = __virt_to_page(p);
 	if (page && (compound_head(page)->flags & PG_large))
 		compound_head(page)->vg_size = size;
 	else
 		*size_slot(p, __kmm_ksize(p)) = size;
-	VALGRIND_ENABLE_ERROR_REPORTING;
+	vg_loud();
 }
 
 /*
@@ -202,7 +259,7 @@ static size_t requested(const void *p)
 	struct kmm_page *page;
 	size_t n = (size_t)-1, cap = 0;
 
-	VALGRIND_DISABLE_ERROR_REPORTING;
+	vg_quiet();
 	page = __virt_to_page(p);
 	if (!page) {
 		cap = kmm_vmalloc_size(p);
@@ -221,18 +278,16 @@ static size_t requested(const void *p)
 	}
 	if (cap >= sizeof(size_t))
 		n = *size_slot((void *)p, cap);
-	VALGRIND_ENABLE_ERROR_REPORTING;
+	vg_loud();
 	return n;
 }
 
 void kmm_vg_kfree(void *p, const char *fn)
 {
-	unsigned long before = VALGRIND_COUNT_ERRORS;
 	size_t n;
 
 	(void)fn;
-	VALGRIND_FREELIKE_BLOCK(p, 0);
-	if (VALGRIND_COUNT_ERRORS != before)
+	if (!vg_freelike(p))
 		return;		/* memcheck reported an invalid free */
 	n = requested(p);
 	quarantine_add(p, n == (size_t)-1 ? 0 : n);
@@ -256,9 +311,9 @@ size_t kmm_vg_ksize(const void *p)
 
 	if (n == (size_t)-1)
 		return 0;
-	VALGRIND_DISABLE_ERROR_REPORTING;
+	vg_quiet();
 	page = __virt_to_page(p);
-	VALGRIND_ENABLE_ERROR_REPORTING;
+	vg_loud();
 	if (page && !(compound_head(page)->flags & PG_slab) &&
 	    !(compound_head(page)->flags & PG_large))
 		return n;
@@ -267,8 +322,8 @@ size_t kmm_vg_ksize(const void *p)
 		return n;
 	r = kmm_kmalloc_size_roundup(n ? n : 1);
 	if (r > n) {
-		VALGRIND_RESIZEINPLACE_BLOCK(p, n, r, 0);
-		VALGRIND_MAKE_MEM_DEFINED((char *)p + n, r - n);
+		vg_resize((void *)p, n, r);
+		vg_mark((char *)p + n, r - n, 2);
 		set_requested((void *)p, r);
 	}
 	return r;
@@ -281,13 +336,13 @@ void *kmm_vg_krealloc(void *p, size_t size, kmm_gfp_t gfp, const char *fn)
 
 	if (old == (size_t)-1) {
 		/* Let memcheck say what it says of a bad realloc. */
-		VALGRIND_FREELIKE_BLOCK(p, 0);
+		vg_freelike(p);
 		return NULL;
 	}
 	/* In place within the class, as without Valgrind. */
 	if (size <= kmm_kmalloc_size_roundup(old ? old : 1) &&
 	    size > kmm_kmalloc_size_roundup(old ? old : 1) / 2) {
-		VALGRIND_RESIZEINPLACE_BLOCK(p, old, size, 0);
+		vg_resize(p, old, size);
 		set_requested(p, size);
 		if ((gfp & KMM___GFP_ZERO) && size > old)
 			memset((char *)p + old, 0, size - old);
@@ -307,15 +362,15 @@ void *kmm_vg_cache_alloc(struct kmm_cache *s, kmm_gfp_t gfp)
 {
 	void *p;
 
-	VALGRIND_DISABLE_ERROR_REPORTING;
+	vg_quiet();
 	p = kmm_slab_alloc(s, gfp);
-	VALGRIND_ENABLE_ERROR_REPORTING;
+	vg_loud();
 	if (!p)
 		return NULL;
 	describe(p, s->size, s->object_size, false);
 	/* Constructed state is defined, as the constructor left it. */
 	if (s->ctor)
-		VALGRIND_MAKE_MEM_DEFINED(p, s->object_size);
+		vg_mark(p, s->object_size, 2);
 	if (gfp & KMM___GFP_ZERO)
 		memset(p, 0, s->object_size);
 	return p;
@@ -331,11 +386,11 @@ struct kmm_page *kmm_vg_alloc_pages(kmm_gfp_t gfp, unsigned int order)
 {
 	struct kmm_page *page;
 
-	VALGRIND_DISABLE_ERROR_REPORTING;
+	vg_quiet();
 	page = __kmm_alloc_pages(gfp, order);
 	if (page)
 		kmm_prep_compound(page, order);
-	VALGRIND_ENABLE_ERROR_REPORTING;
+	vg_loud();
 	if (page)
 		describe(__page_address(page), PAGE_SIZE << order,
 			 PAGE_SIZE << order, gfp & KMM___GFP_ZERO);
@@ -347,11 +402,11 @@ void kmm_vg_free_pages(struct kmm_page *page)
 {
 	unsigned int order = page->order;
 
-	VALGRIND_FREELIKE_BLOCK(__page_address(page), 0);
-	VALGRIND_DISABLE_ERROR_REPORTING;
+	vg_freelike(__page_address(page));
+	vg_quiet();
 	kmm_clear_compound(page, order);
 	__kmm_free_pages(page, order);
-	VALGRIND_ENABLE_ERROR_REPORTING;
+	vg_loud();
 }
 
 void *kmm_vg_alloc_exact(size_t size, kmm_gfp_t gfp)
@@ -360,9 +415,9 @@ void *kmm_vg_alloc_exact(size_t size, kmm_gfp_t gfp)
 	struct kmm_page *page;
 	void *p;
 
-	VALGRIND_DISABLE_ERROR_REPORTING;
+	vg_quiet();
 	page = kmm_alloc_run(gfp, nr, 0);
-	VALGRIND_ENABLE_ERROR_REPORTING;
+	vg_loud();
 	if (!page)
 		return NULL;
 	p = __page_address(page);
@@ -373,15 +428,12 @@ void *kmm_vg_alloc_exact(size_t size, kmm_gfp_t gfp)
 
 void kmm_vg_free_exact(void *virt, size_t size)
 {
-	unsigned long before = VALGRIND_COUNT_ERRORS;
-
-	VALGRIND_FREELIKE_BLOCK(virt, 0);
-	if (VALGRIND_COUNT_ERRORS != before)
+	if (!vg_freelike(virt))
 		return;
-	VALGRIND_DISABLE_ERROR_REPORTING;
+	vg_quiet();
 	kmm_free_run(kmm_virt_to_page(virt),
 		     (size + PAGE_SIZE - 1) >> PAGE_SHIFT);
-	VALGRIND_ENABLE_ERROR_REPORTING;
+	vg_loud();
 }
 
 void *kmm_vg_vmalloc(size_t size, kmm_gfp_t gfp, bool huge,
@@ -389,9 +441,9 @@ void *kmm_vg_vmalloc(size_t size, kmm_gfp_t gfp, bool huge,
 {
 	void *p;
 
-	VALGRIND_DISABLE_ERROR_REPORTING;
+	vg_quiet();
 	p = __kmm_vmalloc(size, 0, gfp, huge, caller);
-	VALGRIND_ENABLE_ERROR_REPORTING;
+	vg_loud();
 	if (!p)
 		return NULL;
 	/*
@@ -401,20 +453,17 @@ void *kmm_vg_vmalloc(size_t size, kmm_gfp_t gfp, bool huge,
 	size = ALIGN_UP(size, PAGE_SIZE);
 	describe(p, size, size, true);
 	if (!(gfp & KMM___GFP_ZERO))
-		VALGRIND_MAKE_MEM_UNDEFINED(p, size);
+		vg_mark(p, size, 1);
 	return p;
 }
 
 void kmm_vg_vfree(const void *p)
 {
-	unsigned long before = VALGRIND_COUNT_ERRORS;
-
-	VALGRIND_FREELIKE_BLOCK(p, 0);
-	if (VALGRIND_COUNT_ERRORS != before)
+	if (!vg_freelike(p))
 		return;
-	VALGRIND_DISABLE_ERROR_REPORTING;
+	vg_quiet();
 	__kmm_vfree(p);
-	VALGRIND_ENABLE_ERROR_REPORTING;
+	vg_loud();
 }
 
 void *kmm_vg_vrealloc(void *p, size_t size, kmm_gfp_t gfp)
@@ -422,20 +471,20 @@ void *kmm_vg_vrealloc(void *p, size_t size, kmm_gfp_t gfp)
 	size_t old;
 	void *q;
 
-	VALGRIND_DISABLE_ERROR_REPORTING;
+	vg_quiet();
 	old = kmm_vmalloc_size(p);
-	VALGRIND_ENABLE_ERROR_REPORTING;
+	vg_loud();
 	if (!old) {
-		VALGRIND_FREELIKE_BLOCK(p, 0);
+		vg_freelike(p);
 		return NULL;
 	}
 	q = kmm_vg_vmalloc(size, gfp, false, __builtin_return_address(0));
 	if (!q)
 		return NULL;
 	/* The area's size is page-rounded; copy what is addressable. */
-	VALGRIND_DISABLE_ERROR_REPORTING;
+	vg_quiet();
 	memcpy(q, p, MIN(old, size));
-	VALGRIND_ENABLE_ERROR_REPORTING;
+	vg_loud();
 	kmm_vg_vfree(p);
 	return q;
 }

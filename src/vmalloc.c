@@ -8,8 +8,26 @@
  * vmallocinfo can list the areas.  The table lives in its own mapping and
  * doubles when half full; deletion shifts entries back (no tombstones).
  *
- * Locking: kmm.vmap_lock guards the table.  Mapping and unmapping happen
- * outside it.
+ * Freed areas are kept for reuse, as the kernel purges freed vmap areas
+ * lazily (lazy_max_pages): a program that allocates and frees a 16 MiB
+ * buffer in a loop would otherwise pay mmap, munmap and a page fault per
+ * touched page at every turn.  vfree() moves the area, still mapped with
+ * its guard page and its pages as they are, to vmap_cache[]; it is no
+ * longer registered, so vmallocinfo, is_vmalloc_addr() and free() do not
+ * see it.  It stays charged to KMM_MEMORY_LIMIT (a reuse of the same
+ * size then costs no atomic operation); a charge that fails purges the
+ * cache and tries again.  An allocation takes a cached area of the same
+ * size, or the smallest larger one with its excess unmapped; __GFP_ZERO
+ * (vzalloc, calloc) gives its pages back with madvise(MADV_DONTNEED)
+ * first, so they read as zero as a new mapping's do.  The cache holds at
+ * most VMAP_CACHE_SLOTS areas and 4 x KMM_RETAIN bytes (32 MiB at most
+ * and by default, the size up to which glibc's malloc raises its mmap
+ * threshold; KMM_RETAIN=0 turns it off); the oldest areas are unmapped
+ * first.  malloc_trim() and a failing mmap unmap them all.  Not under
+ * memcheck, which must see every vfree() as it happens.
+ *
+ * Locking: kmm.vmap_lock guards the table and the cache.  Mapping and
+ * unmapping happen outside it.
  */
 #include "internal.h"
 #include "valgrind.h"
@@ -24,6 +42,7 @@ struct vmap_area {
 	const void *caller;
 	size_t map_size;	/* whole mapping, guard page included */
 	uintptr_t map_start;
+	bool huge;		/* made with MADV_HUGEPAGE */
 };
 
 static struct vmap_area *vmap_table;
@@ -108,6 +127,183 @@ static void __vmap_remove(struct vmap_area *va)
 	}
 }
 
+/* ------------------------------------------------------- area cache */
+
+#define VMAP_CACHE_SLOTS 8
+
+static struct vmap_area vmap_cache[VMAP_CACHE_SLOTS]; /* oldest first */
+static size_t vmap_cache_nr, vmap_cache_bytes;
+
+static inline size_t vmap_cache_max(void)
+{
+	size_t retain = kmm.opt.dirty_max;
+
+	return retain > (8UL << 20) ? 32UL << 20 : retain * 4;
+}
+
+static void vmap_cache_del(size_t i)
+{
+	vmap_cache_bytes -= vmap_cache[i].map_size;
+	memmove(&vmap_cache[i], &vmap_cache[i + 1],
+		(vmap_cache_nr - i - 1) * sizeof(vmap_cache[0]));
+	vmap_cache_nr--;
+}
+
+/* Unmaps areas taken out of the cache, and uncharges them. */
+static void vmap_release_all(struct vmap_area *victims, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		kmm_os_unmap((void *)victims[i].map_start, victims[i].map_size);
+		kmm_mem_uncharge(victims[i].size);
+	}
+}
+
+/*
+ * Keeps a freed area (out of the registry, still charged) for reuse;
+ * false if it is not to be kept.  Older areas that no longer fit are
+ * moved to victims[], to be released once the lock is dropped.
+ * vmap_lock held.
+ */
+static bool __vmap_cache_put(const struct vmap_area *va,
+			     struct vmap_area *victims, size_t *nv)
+{
+	size_t max = vmap_cache_max();
+
+	if (va->map_size > max || kmm_vg())
+		return false;
+	while (vmap_cache_nr && (vmap_cache_nr == VMAP_CACHE_SLOTS ||
+				 vmap_cache_bytes + va->map_size > max)) {
+		victims[(*nv)++] = vmap_cache[0];
+		vmap_cache_del(0);
+	}
+	vmap_cache[vmap_cache_nr++] = *va;
+	vmap_cache_bytes += va->map_size;
+	return true;
+}
+
+/*
+ * Takes the cached area for len bytes at the alignment asked for: one of
+ * that size, else the smallest larger one.  vmap_lock held.
+ */
+static bool __vmap_cache_take(size_t len, size_t align, bool huge,
+			      struct vmap_area *out)
+{
+	size_t i, best = SIZE_MAX;
+
+	for (i = vmap_cache_nr; i-- > 0;) {
+		struct vmap_area *c = &vmap_cache[i];
+
+		if (c->size < len || c->huge != huge || (c->start & (align - 1)))
+			continue;
+		if (best == SIZE_MAX || c->size < vmap_cache[best].size)
+			best = i;
+		if (c->size == len)
+			break;
+	}
+	if (best == SIZE_MAX)
+		return false;
+	*out = vmap_cache[best];
+	vmap_cache_del(best);
+	return true;
+}
+
+/* Cuts a cached area down to len bytes and a new guard page. */
+static void vmap_trim(struct vmap_area *va, size_t len)
+{
+	if (va->map_start != va->start) {
+		kmm_os_unmap((void *)va->map_start, va->start - va->map_start);
+		va->map_start = va->start;
+	}
+	if (va->size > len) {
+		/* The excess and the old guard go; a new guard is made. */
+		kmm_os_unmap((void *)(va->start + len + PAGE_SIZE),
+			     va->size - len);
+		kmm_os_protect_none((void *)(va->start + len), PAGE_SIZE);
+		kmm_mem_uncharge(va->size - len);
+		va->size = len;
+	}
+	va->map_size = len + PAGE_SIZE;
+}
+
+size_t kmm_vmap_purge(void)
+{
+	struct vmap_area victims[VMAP_CACHE_SLOTS];
+	size_t nv, bytes;
+
+	if (!vmap_cache_nr)	/* racy peek: see __kmm_vmalloc */
+		return 0;
+	kmm_lock(&kmm.vmap_lock);
+	nv = vmap_cache_nr;
+	bytes = vmap_cache_bytes;
+	memcpy(victims, vmap_cache, nv * sizeof(victims[0]));
+	vmap_cache_nr = 0;
+	vmap_cache_bytes = 0;
+	kmm_unlock(&kmm.vmap_lock);
+	vmap_release_all(victims, nv);
+	return bytes;
+}
+
+/* Registers an area made or reused; false (nothing changed) on failure. */
+static bool vmap_register(const struct vmap_area *va)
+{
+	kmm_lock(&kmm.vmap_lock);
+	if (!__vmap_reserve()) {
+		kmm_unlock(&kmm.vmap_lock);
+		return false;
+	}
+	__vmap_put(vmap_table, vmap_cap, va);
+	vmap_count++;
+	vmap_bytes += va->size;
+	kmm_unlock(&kmm.vmap_lock);
+	return true;
+}
+
+/*
+ * A cached area made ready for len bytes, or false.  It comes charged:
+ * areas stay charged to KMM_MEMORY_LIMIT while cached (so a reuse of the
+ * same size costs no atomic operation); a charge that fails purges the
+ * cache (kmm_mem_charge).
+ */
+static bool vmap_reuse(size_t len, size_t align, kmm_gfp_t gfp, bool huge,
+		       const void *caller, struct vmap_area *va)
+{
+	bool hit;
+
+	/*
+	 * A racy peek, so an empty cache costs no lock: a stale zero only
+	 * costs an mmap, a stale non-zero a lock.
+	 */
+	if (!vmap_cache_nr)
+		return false;
+	kmm_lock(&kmm.vmap_lock);
+	hit = __vmap_cache_take(len, align, huge, va);
+	va->caller = caller;
+	/* The same size and no clearing: done under the one lock. */
+	if (hit && va->size == len && va->map_start == va->start &&
+	    !(gfp & KMM___GFP_ZERO) && __vmap_reserve()) {
+		__vmap_put(vmap_table, vmap_cap, va);
+		vmap_count++;
+		vmap_bytes += len;
+		kmm_unlock(&kmm.vmap_lock);
+		return true;
+	}
+	kmm_unlock(&kmm.vmap_lock);
+	if (!hit)
+		return false;
+	vmap_trim(va, len);
+	/* Reads as zero again, as a new mapping would. */
+	if (gfp & KMM___GFP_ZERO)
+		kmm_os_release((void *)va->start, len);
+	if (!vmap_register(va)) {
+		kmm_os_unmap((void *)va->map_start, va->map_size);
+		kmm_mem_uncharge(len);
+		return false;
+	}
+	return true;
+}
+
 void *__kmm_vmalloc(size_t size, size_t align, kmm_gfp_t gfp, bool huge,
 		    const void *caller)
 {
@@ -122,10 +318,14 @@ void *__kmm_vmalloc(size_t size, size_t align, kmm_gfp_t gfp, bool huge,
 		align = MAX(align, HUGE_SIZE);
 	if (align < PAGE_SIZE)
 		align = PAGE_SIZE;
+	if (vmap_reuse(len, align, gfp, huge, caller, &va))
+		return (void *)va.start;
 	if (!kmm_mem_charge(len))
 		return NULL;
 	map_len = len + PAGE_SIZE + (align > PAGE_SIZE ? align : 0);
 	p = (uintptr_t)kmm_os_map(NULL, map_len, false);
+	if (!p && kmm_vmap_purge())
+		p = (uintptr_t)kmm_os_map(NULL, map_len, false);
 	if (!p) {
 		kmm_mem_uncharge(len);
 		return NULL;
@@ -149,17 +349,12 @@ void *__kmm_vmalloc(size_t size, size_t align, kmm_gfp_t gfp, bool huge,
 	va.caller = caller;
 	va.map_start = a;
 	va.map_size = map_len;
-	kmm_lock(&kmm.vmap_lock);
-	if (!__vmap_reserve()) {
-		kmm_unlock(&kmm.vmap_lock);
+	va.huge = huge;
+	if (!vmap_register(&va)) {
 		kmm_os_unmap((void *)a, map_len);
 		kmm_mem_uncharge(len);
 		return NULL;
 	}
-	__vmap_put(vmap_table, vmap_cap, &va);
-	vmap_count++;
-	vmap_bytes += len;
-	kmm_unlock(&kmm.vmap_lock);
 	return (void *)a;
 }
 
@@ -178,7 +373,9 @@ size_t kmm_vmalloc_size(const void *p)
 
 bool __kmm_vfree(const void *p)
 {
-	struct vmap_area *va, copy;
+	struct vmap_area *va, copy, victims[VMAP_CACHE_SLOTS];
+	size_t nv = 0;
+	bool kept;
 
 	if (!p || ((uintptr_t)p & (PAGE_SIZE - 1)))
 		return false;
@@ -192,9 +389,13 @@ bool __kmm_vfree(const void *p)
 	__vmap_remove(va);
 	vmap_count--;
 	vmap_bytes -= copy.size;
+	kept = __vmap_cache_put(&copy, victims, &nv);
 	kmm_unlock(&kmm.vmap_lock);
-	kmm_os_unmap((void *)copy.map_start, copy.map_size);
-	kmm_mem_uncharge(copy.size);
+	vmap_release_all(victims, nv);
+	if (!kept) {
+		kmm_os_unmap((void *)copy.map_start, copy.map_size);
+		kmm_mem_uncharge(copy.size);
+	}
 	return true;
 }
 

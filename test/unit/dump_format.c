@@ -3,8 +3,8 @@
  * lines "Node 0, zone   Normal" followed by 11 counts of width 6 that
  * equal kmm_buddy_counts(); slabinfo version 2.1 with its two header
  * lines and one well-formed, self-consistent line per cache, covering
- * all 40 kmalloc caches (kmalloc-16 ... kmalloc-1k ... kmalloc-32k) and
- * user caches; meminfo "Key:   <n> kB" lines with MemTotal, whose values
+ * all 40 kmalloc caches (kmalloc-16 ... kmalloc-1k ... kmalloc-32k, each
+ * wasting at most 1/8 of a slab at its end) and user caches; meminfo "Key:   <n> kB" lines with MemTotal, whose values
  * mean what kmm_dump(3) says (MemTotal, MemFree, MemReleased and
  * PageTables from the zones, Slab the sum of slabinfo, VmallocUsed and
  * MemUsed following vmalloc and kmalloc exactly); vmallocinfo
@@ -187,6 +187,15 @@ static void test_slabinfo(void)
 				found_cls++;
 				/* Memcheck mode's red zones move blocks
 				 * to the next class. */
+				/* The slab order keeps the waste at the
+				 * slab's end small, as SLUB's
+				 * calculate_order does: 1/8 at most. */
+				expect(((size_t)si.pagesperslab * PAGE_SIZE -
+					(size_t)si.objperslab * si.objsize) * 8 <=
+					       (size_t)si.pagesperslab * PAGE_SIZE,
+				       "slabinfo %s: expected at most 1/8 of "
+				       "the slab wasted at its end, got \"%s\"",
+				       name, lines[i]);
 				expect(si.objsize >= class_sizes[j] &&
 						   (si.active_objs >= 1 ||
 						    !ut_native()),

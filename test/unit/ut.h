@@ -55,6 +55,18 @@ static inline int ut_native(void)
 	return !UT_ON_VALGRIND();
 }
 
+/*
+ * Slabs that the objects one thread keeps on its list for a cache may
+ * hold: at most cpu_limit objects, freed in order, over whole slabs and
+ * one more.
+ */
+static inline unsigned long ut_list_slabs(const void *cache)
+{
+	const struct kmm_cache *s = cache;
+
+	return (s->cpu_limit + s->objects - 1) / s->objects + 1;
+}
+
 /* ------------------------------------------------------- random numbers */
 
 struct ut_rng {
