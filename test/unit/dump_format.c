@@ -4,8 +4,9 @@
  * equal kmm_buddy_counts(); slabinfo version 2.1 with its two header
  * lines and one well-formed, self-consistent line per cache, covering
  * all 40 kmalloc caches (kmalloc-16 ... kmalloc-1k ... kmalloc-32k, each
- * wasting at most 1/8 of a slab at its end) and user caches; meminfo "Key:   <n> kB" lines with MemTotal, whose values
- * mean what kmm_dump(3) says (MemTotal, MemFree, MemReleased and
+ * wasting at most 1/8 of a slab at its end) and user caches; meminfo
+ * "Key:   <n> kB" lines with MemTotal, whose values mean what kmm_dump(3)
+ * says (MemTotal, MemFree, MemReleased and
  * PageTables from the zones, Slab the sum of slabinfo, VmallocUsed and
  * MemUsed following vmalloc and kmalloc exactly); vmallocinfo
  * "0x<start>-0x<end> <size> <caller> ... vmalloc" lines; an unknown
