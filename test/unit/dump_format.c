@@ -1,16 +1,15 @@
 /*
  * dump_format - kmm_dump() writes the kernel's /proc formats: buddyinfo
- * lines "Node 0, zone   Normal" followed by 11 counts of width 6 that
- * equal kmm_buddy_counts(); slabinfo version 2.1 with its two header
- * lines and one well-formed, self-consistent line per cache, covering
- * all 40 kmalloc caches (kmalloc-16 ... kmalloc-1k ... kmalloc-32k, each
- * wasting at most 1/8 of a slab at its end) and user caches; meminfo
- * "Key:   <n> kB" lines with MemTotal, whose values mean what kmm_dump(3)
- * says (MemTotal, MemFree, MemReleased and
- * PageTables from the zones, Slab the sum of slabinfo, VmallocUsed and
- * MemUsed following vmalloc and kmalloc exactly); vmallocinfo
- * "0x<start>-0x<end> <size> <caller> ... vmalloc" lines; an unknown
- * report fails with EINVAL and a bad descriptor with EBADF, writing
+ * lines "Node 0, zone   Normal" followed by 11 counts of width 6 that equal
+ * kmm_buddy_counts(); slabinfo version 2.1 with its two header lines and one
+ * well-formed, self-consistent line per cache, covering all 40 kmalloc
+ * caches (kmalloc-16 ... kmalloc-1k ... kmalloc-32k, each wasting at most
+ * 1/8 of a slab at its end) and user caches; meminfo "Key:   <n> kB" lines
+ * with MemTotal, whose values mean what kmm_dump(3) says (MemTotal, MemFree,
+ * MemReleased and PageTables from the zones, Slab the sum of slabinfo,
+ * VmallocUsed and MemUsed following vmalloc and kmalloc exactly);
+ * vmallocinfo "0x<start>-0x<end> <size> <caller> ... vmalloc" lines; an
+ * unknown report fails with EINVAL and a bad descriptor with EBADF, writing
  * nothing.
  */
 #include "ut.h"
