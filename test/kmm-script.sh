@@ -4,7 +4,8 @@
 # --stats sets KMM_STATS=1 and makes a program (perl) print kmm's statistics
 # at exit, --help and --version answer, and a copy outside the build
 # tree looks for the installed library instead.
-. "$srcdir/lib/test.sh"
+# shellcheck source=lib/test.sh
+. "${srcdir:-.}/lib/test.sh"
 
 need_lib
 kmm=$abs_top_builddir/src/kmm
@@ -22,10 +23,13 @@ expect_eq "exit status of kmm --bogus" 2 $?
 
 # LD_PRELOAD: ours first, the caller's kept (ld.so complains on stderr
 # about the made-up one and goes on).
+# shellcheck disable=SC2016 # expanded by the program run
 out=$(LD_PRELOAD=/nonexistent/libother.so "$kmm" sh -c 'printf %s "$LD_PRELOAD"' 2>/dev/null)
 expect_eq "LD_PRELOAD seen by the program" "$KMM_LIB:/nonexistent/libother.so" "$out"
+# shellcheck disable=SC2016 # expanded by the program run
 out=$(env -u LD_PRELOAD "$kmm" -- sh -c 'printf %s "$LD_PRELOAD"')
 expect_eq "LD_PRELOAD without a previous one" "$KMM_LIB" "$out"
+# shellcheck disable=SC2016 # expanded by the program run
 out=$(env -u KMM_STATS "$kmm" --stats -- sh -c 'printf %s "$KMM_STATS"' 2>/dev/null)
 expect_eq "KMM_STATS with --stats" 1 "$out"
 
@@ -33,6 +37,7 @@ expect_eq "KMM_STATS with --stats" 1 "$out"
 # through exit(3), so destructors run; sh and coreutils end with _exit or
 # close stderr first.)
 if command -v perl >/dev/null 2>&1; then
+	# shellcheck disable=SC2016 # expanded by the program run
 	script='my @a = map { "x" x $_ } 1..2000; print scalar(@a), "\n"'
 	"$kmm" --stats perl -e "$script" >"$t/out" 2>"$t/err" ||
 		fail "kmm --stats perl" "exit 0" "exit $? ($(head -c 300 "$t/err"))"
@@ -48,6 +53,7 @@ cp "$kmm" "$t/kmm"
 libdir=$(sed -n "s/^libdir='\\(.*\\)'\$/\\1/p" "$kmm")
 [ -n "$libdir" ] || hard_error "no libdir line in $kmm"
 if [ -f "$libdir/libkmm.so" ]; then
+	# shellcheck disable=SC2016 # expanded by the program run
 	out=$(env -u LD_PRELOAD "$t/kmm" sh -c 'printf %s "$LD_PRELOAD"')
 	expect_eq "LD_PRELOAD of an installed kmm" "$libdir/libkmm.so" "$out"
 else

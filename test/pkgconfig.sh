@@ -5,7 +5,8 @@
 # `pkg-config --cflags --libs kmm` compile cleanly against <kmm.h> (kernel
 # names, extern "C"), and their malloc and operator new come from kmm.
 # The install goes to a temporary DESTDIR, read through pkg-config's sysroot.
-. "$srcdir/lib/test.sh"
+# shellcheck source=lib/test.sh
+. "${srcdir:-.}/lib/test.sh"
 
 need_lib
 cc=${CC:-cc}
@@ -18,7 +19,8 @@ t=$TEST_TMPDIR
 dest=$t/dest
 
 # Install from the top of the build tree; our parent make's jobserver is
-# not ours to use.
+# not ours to use.  MAKE may carry options.
+# shellcheck disable=SC2086
 if ! (cd "$abs_top_builddir" &&
 	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL ${MAKE:-make} install \
 		DESTDIR="$dest") >"$t/install.log" 2>&1; then
@@ -30,7 +32,7 @@ pc=$(find "$dest" -name kmm.pc)
 [ -n "$pc" ] || fail "kmm.pc installed" "a file named kmm.pc" "none under $dest"
 pcdir=$(dirname "$pc")
 pkg() {
-	PKG_CONFIG_LIBDIR=$pcdir PKG_CONFIG_PATH= PKG_CONFIG_SYSROOT_DIR=$dest \
+	PKG_CONFIG_LIBDIR=$pcdir PKG_CONFIG_PATH='' PKG_CONFIG_SYSROOT_DIR=$dest \
 		$pkgconf "$@" kmm
 }
 version=$(pkg --modversion) || fail "pkg-config --modversion kmm" "$VERSION" "failure"

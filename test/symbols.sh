@@ -3,7 +3,8 @@
 # (the kmm_* API, the malloc family with glibc's __libc_* aliases, the C++
 # allocation operators), and the kmm_* names there are exactly the
 # functions include/kmm.h declares.  Everything else must stay hidden.
-. "$srcdir/lib/test.sh"
+# shellcheck source=lib/test.sh
+. "${srcdir:-.}/lib/test.sh"
 
 need_lib
 # configure's NM may carry options ("nm -B").

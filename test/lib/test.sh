@@ -5,6 +5,11 @@
 # Exit codes as Automake reads them: 0 pass, 77 skip, 99 hard error.
 
 : "${srcdir:=.}"
+# By hand, from the build tree's test/ directory, the defaults do.
+: "${top_srcdir:=$srcdir/..}"
+: "${abs_top_builddir:=$(cd .. && pwd)}"
+: "${KMM_LIB:=$abs_top_builddir/src/.libs/libkmm.so}"
+: "${VERSION:=}"
 
 # skip "reason": this system cannot run the test.
 skip() {
@@ -60,8 +65,9 @@ need_cmd() {
 
 # need_lib: skips unless the build produced the shared library.
 need_lib() {
-	[ -n "${KMM_LIB:-}" ] && [ -f "$KMM_LIB" ] ||
+	if [ -z "${KMM_LIB:-}" ] || [ ! -f "$KMM_LIB" ]; then
 		hard_error "KMM_LIB (${KMM_LIB:-unset}) is not a file: build first"
+	fi
 }
 
 # make_tmpdir: sets TEST_TMPDIR to a fresh directory removed at exit.
