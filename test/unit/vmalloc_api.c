@@ -204,9 +204,17 @@ static void write_past(void *arg)
 	*end = 1;
 }
 
+/*
+ * Each size twice, then sizes in between: an area freed may be kept and
+ * handed out again, and must have its guard page where its new end is.
+ */
 static void test_guard(void)
 {
-	static const size_t sizes[] = { 1, 10000, (1 << 20) + 1, 5 << 20 };
+	static const size_t sizes[] = {
+		1, 10000, (1 << 20) + 1, 5 << 20,
+		1, 10000, (1 << 20) + 1, 5 << 20,
+		3 * PAGE_SIZE, 2 << 20, 8000, (5 << 20) - PAGE_SIZE,
+	};
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
