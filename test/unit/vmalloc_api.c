@@ -6,7 +6,7 @@
  * rounded end kills the process with SIGSEGV; vrealloc keeps contents
  * growing and shrinking, allocates from NULL and frees at size 0; vfree
  * removes the area (from is_vmalloc_addr and vmallocinfo), ignores NULL
- * and aborts on a pointer that starts no area; vmallocinfo has one line
+ * and aborts on a pointer that starts no area or was freed already; vmallocinfo has one line
  * per area, in the /proc format, hundreds of areas at once included.
  * Edges from vmalloc(3): size 0 gives NULL; vmalloc_huge areas of 2 MiB
  * or more are 2 MiB aligned; vmalloc_to_page is NULL; kfree and ksize
@@ -238,6 +238,19 @@ static void bad_vfree(void *arg)
 	vfree(arg);
 }
 
+/* An area freed twice, or freed by vfree and then by kfree. */
+static void vfree_twice(void *arg)
+{
+	unsigned char *p = vmalloc(5 * PAGE_SIZE);
+
+	p[0] = 1;
+	vfree(p);
+	if (arg)
+		kfree(p);
+	else
+		vfree(p);
+}
+
 static void test_bad_vfree(void)
 {
 	unsigned char *p = vmalloc(3 * PAGE_SIZE);
@@ -262,6 +275,14 @@ static void test_bad_vfree(void)
 	expect(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT,
 	       "vfree of a kmalloc'd block: expected abort, got status %#x",
 	       st);
+	st = in_child(vfree_twice, NULL);
+	expect(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT,
+	       "vfree of an area already freed: expected abort, got status "
+	       "%#x", st);
+	st = in_child(vfree_twice, (void *)1);
+	expect(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT,
+	       "kfree of an area already freed by vfree: expected abort, got "
+	       "status %#x", st);
 	/* The parent's area is untouched by the children. */
 	expect(is_vmalloc_addr(p), "area still there");
 	vfree(p);
