@@ -1,18 +1,18 @@
 /*
- * vmalloc_api - vmalloc areas are mappings of their own with a guard
- * page: vmalloc, vzalloc and vmalloc_huge return page-aligned, usable,
- * zeroed-where-asked memory that is_vmalloc_addr() recognizes over
- * exactly its pages and that no zone holds; a write one byte past the
- * rounded end kills the process with SIGSEGV; vrealloc keeps contents
- * growing and shrinking, allocates from NULL and frees at size 0; vfree
- * removes the area (from is_vmalloc_addr and vmallocinfo), ignores NULL
- * and aborts on a pointer that starts no area or was freed already; vmallocinfo has one line
- * per area, in the /proc format, hundreds of areas at once included.
- * Edges from vmalloc(3): size 0 gives NULL; vmalloc_huge areas of 2 MiB
- * or more are 2 MiB aligned; vmalloc_to_page is NULL; kfree and ksize
- * accept areas; vrealloc of a pointer inside an area, or to an
- * impossible size, returns NULL and keeps the area; the guard page
- * follows the end after vrealloc grows or shrinks an area.
+ * vmalloc_api - vmalloc areas are mappings of their own with a guard page:
+ * vmalloc, vzalloc and vmalloc_huge return page-aligned, usable,
+ * zeroed-where-asked memory that is_vmalloc_addr() recognizes over exactly
+ * its pages and that no zone holds; a write one byte past the rounded end
+ * kills the process with SIGSEGV; vrealloc keeps contents growing and
+ * shrinking, allocates from NULL and frees at size 0; vfree removes the area
+ * (from is_vmalloc_addr and vmallocinfo), ignores NULL and aborts on a
+ * pointer that starts no area or was freed already; vmallocinfo has one line
+ * per area, in the /proc format, hundreds of areas at once included. Edges
+ * from vmalloc(3): size 0 gives NULL; vmalloc_huge areas of 2 MiB or more
+ * are 2 MiB aligned; vmalloc_to_page is NULL; kfree and ksize accept areas;
+ * vrealloc of a pointer inside an area, or to an impossible size, returns
+ * NULL and keeps the area; the guard page follows the end after vrealloc
+ * grows or shrinks an area.
  */
 #include "ut.h"
 
