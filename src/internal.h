@@ -611,6 +611,8 @@ void *__kmm_vmalloc(size_t size, size_t align, kmm_gfp_t gfp, bool huge,
 		    const void *caller);
 /* Size of the area starting at p, or 0 if p starts none. */
 size_t kmm_vmalloc_size(const void *p);
+void kmm_vmalloc_set_vg_size(const void *p, size_t n);
+size_t kmm_vmalloc_vg_size(const void *p);
 bool __kmm_vfree(const void *p);
 void *__kmm_vrealloc(void *p, size_t size, kmm_gfp_t gfp);
 /* Unmaps the freed areas vfree() keeps for reuse; returns bytes. */

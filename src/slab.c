@@ -576,15 +576,16 @@ static __noinline void *cache_alloc_slow(struct kmm_cache *s, kmm_gfp_t gfp)
 	void *object;
 
 	if (kmm_vg())
-		return kmm_vg_cache_alloc(s, gfp);
-	object = kmm_slab_alloc(s, gfp);
+		object = kmm_vg_cache_alloc(s, gfp);
+	else
+		object = kmm_slab_alloc(s, gfp);
 	if (unlikely(!object)) {
 		if (!(gfp & KMM___GFP_NOWARN))
 			kmm_report("kmem_cache_alloc: cache %s: out of memory",
 				   s->name);
 		return NULL;
 	}
-	if (gfp & KMM___GFP_ZERO)
+	if ((gfp & KMM___GFP_ZERO) && !kmm_vg())
 		memset(object, 0, s->object_size);
 	return object;
 }

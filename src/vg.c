@@ -262,7 +262,11 @@ static size_t requested(const void *p)
 	vg_quiet();
 	page = __virt_to_page(p);
 	if (!page) {
-		cap = kmm_vmalloc_size(p);
+		n = kmm_vmalloc_vg_size(p);
+		if (!n) {
+			n = (size_t)-1;
+			cap = kmm_vmalloc_size(p);
+		}
 	} else {
 		page = compound_head(page);
 		if ((page->flags & PG_slab) &&
@@ -451,6 +455,9 @@ void *kmm_vg_vmalloc(size_t size, kmm_gfp_t gfp, bool huge,
 	 * API.  A fresh mapping reads as zero: vzalloc needs no clearing.
 	 */
 	size = ALIGN_UP(size, PAGE_SIZE);
+	vg_quiet();
+	kmm_vmalloc_set_vg_size(p, size);
+	vg_loud();
 	describe(p, size, size, true);
 	if (!(gfp & KMM___GFP_ZERO))
 		vg_mark(p, size, 1);
@@ -474,10 +481,8 @@ void *kmm_vg_vrealloc(void *p, size_t size, kmm_gfp_t gfp)
 	vg_quiet();
 	old = kmm_vmalloc_size(p);
 	vg_loud();
-	if (!old) {
-		vg_freelike(p);
-		return NULL;
-	}
+	if (!old)
+		return NULL;	/* as without Valgrind: no area there */
 	q = kmm_vg_vmalloc(size, gfp, false, __builtin_return_address(0));
 	if (!q)
 		return NULL;

@@ -43,6 +43,7 @@ struct vmap_area {
 	size_t map_size;	/* whole mapping, guard page included */
 	uintptr_t map_start;
 	bool huge;		/* made with MADV_HUGEPAGE */
+	size_t vg_size;		/* under memcheck: vmalloc()'s block, or 0 */
 };
 
 static struct vmap_area *vmap_table;
@@ -307,7 +308,7 @@ static bool vmap_reuse(size_t len, size_t align, kmm_gfp_t gfp, bool huge,
 void *__kmm_vmalloc(size_t size, size_t align, kmm_gfp_t gfp, bool huge,
 		    const void *caller)
 {
-	struct vmap_area va;
+	struct vmap_area va = { 0 };
 	size_t len, map_len;
 	uintptr_t p, a;
 
@@ -369,6 +370,31 @@ size_t kmm_vmalloc_size(const void *p)
 		size = va->size;
 	kmm_unlock(&kmm.vmap_lock);
 	return size;
+}
+
+/* Under memcheck, vg.c records the size of a block of the vmalloc API. */
+void kmm_vmalloc_set_vg_size(const void *p, size_t n)
+{
+	struct vmap_area *va;
+
+	kmm_lock(&kmm.vmap_lock);
+	va = __vmap_find((uintptr_t)p);
+	if (va)
+		va->vg_size = n;
+	kmm_unlock(&kmm.vmap_lock);
+}
+
+size_t kmm_vmalloc_vg_size(const void *p)
+{
+	struct vmap_area *va;
+	size_t n = 0;
+
+	kmm_lock(&kmm.vmap_lock);
+	va = __vmap_find((uintptr_t)p);
+	if (va)
+		n = va->vg_size;
+	kmm_unlock(&kmm.vmap_lock);
+	return n;
 }
 
 bool __kmm_vfree(const void *p)

@@ -34,6 +34,7 @@ static void fail_loudly(void *arg)
 	(void)arg;
 	warn_results[0] = kmem_cache_alloc(warn_cache, GFP_KERNEL);
 	warn_results[1] = kmalloc(700, GFP_KERNEL);
+	warn_results[2] = alloc_pages(GFP_KERNEL, 3);
 }
 
 static void fail_quietly(void *arg)
@@ -81,8 +82,13 @@ static void test_caches_at_limit(size_t *nbig)
 	expect(strstr(out, "kmm: kmalloc: out of memory for 700 bytes") != NULL,
 	       "kmalloc(700) at the limit: expected \"kmm: kmalloc: out of "
 	       "memory for 700 bytes\", got \"%s\"", out);
-	expect(warn_results[0] == NULL && warn_results[1] == NULL,
-	       "at the limit: expected NULL from both");
+	expect(strstr(out, "kmm: page allocation failure: order:3, mode:0x1")
+		       != NULL,
+	       "alloc_pages(GFP_KERNEL, 3) at the limit: expected \"kmm: page "
+	       "allocation failure: order:3, mode:0x1\", got \"%s\"", out);
+	expect(warn_results[0] == NULL && warn_results[1] == NULL &&
+		       warn_results[2] == NULL,
+	       "at the limit: expected NULL from all three");
 	free(out);
 	out = ut_capture_stderr(fail_quietly, NULL);
 	expect(out[0] == '\0', "failures with __GFP_NOWARN: expected nothing "

@@ -4,7 +4,8 @@
  * virt_to_page() and page_address() are inverse for every page of a block
  * (any address inside a page gives that page, and consecutive pages have
  * consecutive struct pages in mem_map[]); virt_to_page() of NULL, a stack
- * address, a malloc'd address and a non-canonical address is NULL; a
+ * address, a malloc'd address, a zone's own header and mem_map, and a
+ * non-canonical address is NULL, and page_address(NULL) is NULL; a
  * block of every order 0..MAX_PAGE_ORDER is aligned to its size and
  * blocks never overlap.
  */
@@ -115,6 +116,15 @@ static void test_not_ours(void)
 	expect_null(virt_to_page((void *)test_not_ours));	/* .text */
 	if (anon != MAP_FAILED)
 		expect_null(virt_to_page(anon));
+	expect_null(page_address(NULL));
+	/* A zone's own metadata (header, mem_map) is no page's memory. */
+	if (blocks[0]) {
+		const void *mm = virt_to_page((void *)blocks[0]);
+
+		expect_null(virt_to_page(mm));
+		expect_null(virt_to_page((void *)ALIGN_DOWN(blocks[0],
+							     ZONE_SIZE)));
+	}
 	/* Non-canonical and kernel-half addresses: never touched. */
 	expect_null(virt_to_page((void *)0x0000800000000000UL));
 	expect_null(virt_to_page((void *)0xffff800000001000UL));
