@@ -50,6 +50,14 @@ check_reports "$TEST_TMPDIR/stats"
 grep -q 'slabinfo' "$err" &&
 	fail "KMM_STATS_FILE: stderr" "no reports" "$(head -3 "$err")"
 
+# A file that cannot be written: a warning, and the program runs.
+out=$(KMM_STATS=1 KMM_STATS_FILE=$TEST_TMPDIR/no/such/dir/stats \
+	LD_PRELOAD=$KMM_LIB "$hold" 2>"$err")
+rc=$?
+expect_eq "unwritable KMM_STATS_FILE hold: exit status" 0 "$rc"
+expect_eq "unwritable KMM_STATS_FILE hold: stdout" held "$out"
+expect_eq "unwritable KMM_STATS_FILE: warnings" 1 "$(grep -c '^kmm: warning: ' "$err")"
+
 # 3. Without KMM_STATS nothing is printed.
 out=$(LD_PRELOAD=$KMM_LIB "$hold" 2>"$err")
 expect_eq "hold without KMM_STATS: stdout" held "$out"
