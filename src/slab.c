@@ -11,8 +11,8 @@
  * per-cpu array caches (SLAB) and sheaves (SLUB since 6.18) do: allocation
  * pops it and every free pushes onto it, with no lock and no atomic
  * instruction, whichever thread's slab the object came from.  The list is
- * bounded (s->cpu_limit: two slabs' worth, at most 128 KiB of objects);
- * past the bound the older half goes back to its slabs.  An empty list is
+ * bounded (s->cpu_limit: 64 KiB of objects, at most 1024, at least one
+ * slab's worth); past the bound the older half goes back to its slabs.  An empty list is
  * refilled with all the free objects of one slab at once, so objects
  * handed out together come from the same pages.
  *
@@ -141,9 +141,8 @@ static int cache_setup(struct kmm_cache *s, const char *name,
 	s->order = calculate_order(stride);
 	s->objects = (unsigned int)((PAGE_SIZE << s->order) / stride);
 	s->slab_mask = (PAGE_SIZE << s->order) - 1;
-	/* Two slabs' worth per thread, at most 128 KiB, at least one slab. */
-	s->cpu_limit = MAX(MIN(2 * s->objects, (128u << 10) / stride),
-			   s->objects);
+	/* 64 KiB of objects per thread, at most 1024, at least one slab. */
+	s->cpu_limit = MAX(MIN((64u << 10) / stride, 1024u), s->objects);
 	s->min_partial = SLAB_MIN_PARTIAL;
 	pthread_mutex_init(&s->lock, NULL);
 	INIT_LIST_HEAD(&s->partial);
@@ -272,10 +271,12 @@ static struct kmm_page *__take_partial(struct kmm_cache *s, void **freelist,
 }
 
 /*
- * slab_put - gives one free object back to its slab: one compare-and-swap
- * on the remote word, and the list move its count calls for.
+ * slab_put - gives a chain of n free objects of one slab back to it: one
+ * compare-and-swap on the remote word, and the list move its count calls
+ * for.  The chain runs from head to tail through the free pointers.
  */
-static void slab_put(struct kmm_cache *s, struct kmm_page *page, void *object)
+static void slab_put(struct kmm_cache *s, struct kmm_page *page, void *head,
+		     void *tail, unsigned int n)
 {
 	uint64_t old, new;
 	bool locked = false, was_full, now_empty;
@@ -285,7 +286,7 @@ static void slab_put(struct kmm_cache *s, struct kmm_page *page, void *object)
 	for (;;) {
 		count = remote_count(old);
 		was_full = count == 0;
-		now_empty = count + 1 == page->objects;
+		now_empty = count + n == page->objects;
 		if ((was_full || now_empty) && !locked) {
 			kmm_lock(&s->lock);
 			locked = true;
@@ -293,10 +294,10 @@ static void slab_put(struct kmm_cache *s, struct kmm_page *page, void *object)
 						   memory_order_relaxed);
 			continue;
 		}
-		if (unlikely(count >= page->objects))
-			kmm_slab_double_free(s, object, "free");
-		set_freepointer(s, object, remote_ptr(old));
-		new = remote_word(object, count + 1);
+		if (unlikely(count + n > page->objects))
+			kmm_slab_double_free(s, head, "free");
+		set_freepointer(s, tail, remote_ptr(old));
+		new = remote_word(head, count + n);
 		if (atomic_compare_exchange_weak_explicit(
 			    &page->remote, &old, new, memory_order_release,
 			    memory_order_relaxed))
@@ -344,9 +345,23 @@ static void flush_objects(struct kmm_cache *s, struct kmm_cpu_slab *c,
 		object = next;
 	}
 	c->count = keep;
-	for (; object; object = next) {
-		next = get_freepointer(s, object);
-		slab_put(s, object_page(object), object);
+	/*
+	 * Objects freed together mostly share slabs: each run of objects of
+	 * one slab goes back with one compare-and-swap.
+	 */
+	while (object) {
+		struct kmm_page *page = object_page(object);
+		void *head = object, *tail = object;
+		unsigned int n = 1;
+
+		for (next = get_freepointer(s, object);
+		     next && object_page(next) == page;
+		     next = get_freepointer(s, next)) {
+			tail = next;
+			n++;
+		}
+		slab_put(s, page, head, tail, n);
+		object = next;
 	}
 }
 
@@ -417,7 +432,7 @@ void __kmm_slab_free(struct kmm_cache *s, struct kmm_page *page, void *object,
 
 	mark_free(s, object, fn);
 	if (!t) {
-		slab_put(s, page, object);
+		slab_put(s, page, object, object, 1);
 		return;
 	}
 	c = &t->slab[s->index];
