@@ -384,6 +384,8 @@ struct kmm_page_stats {
 void kmm_page_stats(struct kmm_page_stats *st);
 bool kmm_mem_charge(size_t bytes);
 void kmm_mem_uncharge(size_t bytes);
+/* Charged but kept for reuse (thread lists, vfree cache): not in MemUsed. */
+size_t kmm_mem_cached(void);
 void kmm_prep_compound(struct kmm_page *page, unsigned int order);
 void kmm_clear_compound(struct kmm_page *page, unsigned int order);
 
@@ -617,6 +619,8 @@ bool __kmm_vfree(const void *p);
 void *__kmm_vrealloc(void *p, size_t size, kmm_gfp_t gfp);
 /* Unmaps the freed areas vfree() keeps for reuse; returns bytes. */
 size_t kmm_vmap_purge(void);
+/* Bytes the areas kept for reuse hold charged. */
+size_t kmm_vmap_cached(void);
 void kmm_vmalloc_fork_prepare(void);
 void kmm_vmalloc_fork_parent(void);
 void kmm_vmalloc_fork_child(void);

@@ -97,7 +97,7 @@ static __noinline int meminfo(int fd)
 	ret |= meminfo_line(fd, "MemReleased:",
 			    ps.released_pages << PAGE_SHIFT);
 	ret |= meminfo_line(fd, "MemUsed:",
-			    atomic_load(&kmm.mem_used));
+			    atomic_load(&kmm.mem_used) - kmm_mem_cached());
 	ret |= meminfo_line(fd, "Slab:", slab);
 	ret |= meminfo_line(fd, "PageTables:",
 			    ps.reserved_pages << PAGE_SHIFT);

@@ -150,38 +150,37 @@ static void vmap_cache_del(size_t i)
 	vmap_cache_nr--;
 }
 
-/* Unmaps areas taken out of the cache, and uncharges them. */
-static void vmap_release_all(struct vmap_area *victims, size_t n)
+/* Unmaps an area taken out of the cache, and uncharges it. */
+static void vmap_release(const struct vmap_area *va)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		kmm_os_unmap((void *)victims[i].map_start, victims[i].map_size);
-		kmm_mem_uncharge(victims[i].size);
-	}
+	kmm_os_unmap((void *)va->map_start, va->map_size);
+	kmm_mem_uncharge(va->size);
 }
 
+enum { VMAP_NOT_KEPT, VMAP_KEPT, VMAP_EVICTED };
+
 /*
- * Keeps a freed area (out of the registry, still charged) for reuse;
- * false if it is not to be kept.  Older areas that no longer fit are
- * moved to victims[], to be released once the lock is dropped.
- * vmap_lock held.
+ * Keeps a freed area (out of the registry, still charged) for reuse.
+ * VMAP_EVICTED: the oldest area had to make room and is in *victim; the
+ * caller releases it with the lock dropped and tries again (one area at
+ * a time: the stack stays small).  vmap_lock held.
  */
-static bool __vmap_cache_put(const struct vmap_area *va,
-			     struct vmap_area *victims, size_t *nv)
+static int __vmap_cache_put(const struct vmap_area *va,
+			    struct vmap_area *victim)
 {
 	size_t max = vmap_cache_max();
 
 	if (va->map_size > max || kmm_vg())
-		return false;
-	while (vmap_cache_nr && (vmap_cache_nr == VMAP_CACHE_SLOTS ||
-				 vmap_cache_bytes + va->map_size > max)) {
-		victims[(*nv)++] = vmap_cache[0];
+		return VMAP_NOT_KEPT;
+	if (vmap_cache_nr && (vmap_cache_nr == VMAP_CACHE_SLOTS ||
+			      vmap_cache_bytes + va->map_size > max)) {
+		*victim = vmap_cache[0];
 		vmap_cache_del(0);
+		return VMAP_EVICTED;
 	}
 	vmap_cache[vmap_cache_nr++] = *va;
 	vmap_cache_bytes += va->map_size;
-	return true;
+	return VMAP_KEPT;
 }
 
 /*
@@ -230,19 +229,33 @@ static void vmap_trim(struct vmap_area *va, size_t len)
 
 size_t kmm_vmap_purge(void)
 {
-	struct vmap_area victims[VMAP_CACHE_SLOTS];
-	size_t nv, bytes;
+	struct vmap_area victim;
+	size_t bytes = 0;
 
-	if (!vmap_cache_nr)	/* racy peek: see __kmm_vmalloc */
-		return 0;
+	/* A racy peek, as in vmap_reuse(). */
+	while (vmap_cache_nr) {
+		kmm_lock(&kmm.vmap_lock);
+		if (!vmap_cache_nr) {
+			kmm_unlock(&kmm.vmap_lock);
+			break;
+		}
+		victim = vmap_cache[vmap_cache_nr - 1];
+		vmap_cache_del(vmap_cache_nr - 1);
+		kmm_unlock(&kmm.vmap_lock);
+		vmap_release(&victim);
+		bytes += victim.map_size;
+	}
+	return bytes;
+}
+
+/* Bytes the cached areas keep charged (their guard pages are not). */
+size_t kmm_vmap_cached(void)
+{
+	size_t bytes;
+
 	kmm_lock(&kmm.vmap_lock);
-	nv = vmap_cache_nr;
-	bytes = vmap_cache_bytes;
-	memcpy(victims, vmap_cache, nv * sizeof(victims[0]));
-	vmap_cache_nr = 0;
-	vmap_cache_bytes = 0;
+	bytes = vmap_cache_bytes - vmap_cache_nr * PAGE_SIZE;
 	kmm_unlock(&kmm.vmap_lock);
-	vmap_release_all(victims, nv);
 	return bytes;
 }
 
@@ -399,9 +412,8 @@ size_t kmm_vmalloc_vg_size(const void *p)
 
 bool __kmm_vfree(const void *p)
 {
-	struct vmap_area *va, copy, victims[VMAP_CACHE_SLOTS];
-	size_t nv = 0;
-	bool kept;
+	struct vmap_area *va, copy, victim;
+	int kept;
 
 	if (!p || ((uintptr_t)p & (PAGE_SIZE - 1)))
 		return false;
@@ -415,13 +427,14 @@ bool __kmm_vfree(const void *p)
 	__vmap_remove(va);
 	vmap_count--;
 	vmap_bytes -= copy.size;
-	kept = __vmap_cache_put(&copy, victims, &nv);
-	kmm_unlock(&kmm.vmap_lock);
-	vmap_release_all(victims, nv);
-	if (!kept) {
-		kmm_os_unmap((void *)copy.map_start, copy.map_size);
-		kmm_mem_uncharge(copy.size);
+	while ((kept = __vmap_cache_put(&copy, &victim)) == VMAP_EVICTED) {
+		kmm_unlock(&kmm.vmap_lock);
+		vmap_release(&victim);
+		kmm_lock(&kmm.vmap_lock);
 	}
+	kmm_unlock(&kmm.vmap_lock);
+	if (kept == VMAP_NOT_KEPT)
+		vmap_release(&copy);
 	return true;
 }
 
