@@ -94,6 +94,7 @@ int kmm_write_all(int fd, const char *buf, size_t len);
 /* ---------------------------------------------------------------- os.c */
 
 void *kmm_os_map(void *hint, size_t size, bool fixed_noreplace);
+void *kmm_os_map_area(size_t size);
 int kmm_os_unmap(void *addr, size_t size);
 int kmm_os_release(void *addr, size_t size);	/* MADV_DONTNEED */
 void kmm_os_nohugepage(void *addr, size_t size);

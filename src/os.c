@@ -39,6 +39,22 @@ void *kmm_os_map(void *hint, size_t size, bool fixed_noreplace)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/*
+ * Maps memory for one vmalloc area.  Unlike zones (large reservations of
+ * which a small part is used), an area is what the program asked for: the
+ * kernel's overcommit check must see it, so malloc() of more than memory
+ * and swap fails with ENOMEM, as on glibc, instead of faulting later.
+ */
+void *kmm_os_map_area(size_t size)
+{
+	int saved = errno;
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	errno = saved;
+	return p == MAP_FAILED ? NULL : p;
+}
+
 int kmm_os_unmap(void *addr, size_t size)
 {
 	int saved = errno;

@@ -219,6 +219,13 @@ void *kmm_vg_kmalloc(size_t size, kmm_gfp_t gfp, size_t align)
 		align = size;
 	vg_quiet();
 	p = __kmm_kmalloc(want, gfp & ~KMM___GFP_ZERO, align);
+	if (!p) {
+		/* The quarantine holds memory KMM_MEMORY_LIMIT counts. */
+		vg_loud();
+		kmm_vg_quarantine_flush();
+		vg_quiet();
+		p = __kmm_kmalloc(want, gfp & ~KMM___GFP_ZERO, align);
+	}
 	if (p) {
 		cap = __kmm_ksize(p);
 		page = __virt_to_page(p);

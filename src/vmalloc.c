@@ -337,9 +337,9 @@ void *__kmm_vmalloc(size_t size, size_t align, kmm_gfp_t gfp, bool huge,
 	if (!kmm_mem_charge(len))
 		return NULL;
 	map_len = len + PAGE_SIZE + (align > PAGE_SIZE ? align : 0);
-	p = (uintptr_t)kmm_os_map(NULL, map_len, false);
+	p = (uintptr_t)kmm_os_map_area(map_len);
 	if (!p && kmm_vmap_purge())
-		p = (uintptr_t)kmm_os_map(NULL, map_len, false);
+		p = (uintptr_t)kmm_os_map_area(map_len);
 	if (!p) {
 		kmm_mem_uncharge(len);
 		return NULL;
