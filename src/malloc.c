@@ -213,13 +213,16 @@ KMM_EXPORT struct mallinfo2 mallinfo2(void)
 	struct mallinfo2 mi;
 	struct kmm_page_stats ps;
 	struct kmm_vmalloc_stats vs;
-	size_t used, held;
+	size_t used, held, cached;
 
 	kmm_init();
 	memset(&mi, 0, sizeof(mi));
 	kmm_page_stats(&ps);
 	kmm_vmalloc_stats(&vs);
+	/* Runs and areas kept for reuse are charged but not in use. */
+	cached = kmm_mem_cached();
 	used = atomic_load(&kmm.mem_used);
+	used = used > cached ? used - cached : 0;
 	held = (ps.spanned_pages - ps.reserved_pages - ps.released_pages)
 	       << PAGE_SHIFT;
 	mi.arena = held;
