@@ -372,17 +372,24 @@ void *__kmm_vmalloc(size_t size, size_t align, kmm_gfp_t gfp, bool huge,
 	return (void *)a;
 }
 
-size_t kmm_vmalloc_size(const void *p)
+/* A copy of the area that starts at p; false if none does. */
+static bool vmap_lookup(const void *p, struct vmap_area *out)
 {
 	struct vmap_area *va;
-	size_t size = 0;
 
 	kmm_lock(&kmm.vmap_lock);
 	va = __vmap_find((uintptr_t)p);
 	if (va)
-		size = va->size;
+		*out = *va;
 	kmm_unlock(&kmm.vmap_lock);
-	return size;
+	return va != NULL;
+}
+
+size_t kmm_vmalloc_size(const void *p)
+{
+	struct vmap_area va;
+
+	return vmap_lookup(p, &va) ? va.size : 0;
 }
 
 /* Under memcheck, vg.c records the size of a block of the vmalloc API. */
@@ -399,15 +406,9 @@ void kmm_vmalloc_set_vg_size(const void *p, size_t n)
 
 size_t kmm_vmalloc_vg_size(const void *p)
 {
-	struct vmap_area *va;
-	size_t n = 0;
+	struct vmap_area va;
 
-	kmm_lock(&kmm.vmap_lock);
-	va = __vmap_find((uintptr_t)p);
-	if (va)
-		n = va->vg_size;
-	kmm_unlock(&kmm.vmap_lock);
-	return n;
+	return vmap_lookup(p, &va) ? va.vg_size : 0;
 }
 
 bool __kmm_vfree(const void *p)
