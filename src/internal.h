@@ -116,7 +116,6 @@ enum {
 	PG_head = 1u << 1,	   /* head of an allocated block of order > 0 */
 	PG_tail = 1u << 2,	   /* other page of such a block */
 	PG_slab = 1u << 3,	   /* head of a slab */
-	PG_reserved = 1u << 4,	   /* zone header and mem_map itself */
 	PG_released = 1u << 5,	   /* given back with madvise: reads zero */
 	PG_some_released = 1u << 6, /* free block head: some page released */
 	PG_pcp = 1u << 7,	   /* on a per-thread page list */
@@ -310,7 +309,6 @@ struct kmm_zone *kmm_zone_grow(enum zone_type type);
 /* Puts a never-used block on the free lists (zone lock held or zone new). */
 void kmm_zone_add_fresh(struct kmm_zone *z, unsigned long pfn,
 			unsigned int order);
-void kmm_zone_init_options(void);
 
 /*
  * virt_to_page without locks: the zone table gives the zone, the offset
@@ -539,9 +537,7 @@ static __always_inline bool slab_object_ok(const struct kmm_cache *s,
 
 /* ----------------------------------------------------------- kmalloc.c */
 
-#define KMALLOC_MIN_SIZE 16
-#define KMALLOC_SHIFT_MAX 15
-#define KMALLOC_MAX_CACHE_SIZE (1UL << KMALLOC_SHIFT_MAX) /* 32 KiB */
+#define KMALLOC_MAX_CACHE_SIZE (32UL << 10)
 #define KMALLOC_NR_CACHES 40
 
 extern struct kmm_cache *kmalloc_caches[KMALLOC_NR_CACHES];
@@ -636,13 +632,6 @@ int kmm_vmallocinfo(int fd);
 /* For new.c: NULL on failure, errno untouched. */
 void *kmm_new(size_t size, size_t align);
 void kmm_delete(void *p);
-
-/* ------------------------------------------------------------ thread.c */
-
-void kmm_thread_init(void);
-void kmm_thread_fork_prepare(void);
-void kmm_thread_fork_parent(void);
-void kmm_thread_fork_child(void);
 
 /* ------------------------------------------------------------- stats.c */
 
