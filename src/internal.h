@@ -486,8 +486,8 @@ static __always_inline void mark_free(const struct kmm_cache *s, void *object,
 }
 
 /*
- * The fast paths.  The active slab's free objects are the thread's own:
- * allocation pops, a free into the active slab pushes, no lock, no atomic.
+ * The fast paths: allocation pops the thread's list of the cache, a free
+ * pushes onto it while it has room; no lock, no atomic.
  */
 static __always_inline void *kmm_slab_alloc(struct kmm_cache *s,
 					    kmm_gfp_t gfp)

@@ -729,9 +729,9 @@ KMM_EXPORT unsigned int kmm_cache_size(const struct kmm_cache *s)
 }
 
 /*
- * Destroys a cache.  Every thread's active slab of it is let go first
+ * Destroys a cache.  Every thread's list of it is given back first
  * (destroying a cache still in use by another thread is the caller's
- * bug, as in the kernel), so objects free in those slabs are not counted
+ * bug, as in the kernel), so objects free on those lists are not counted
  * as leaks.  Live objects are reported and the cache and its memory are
  * kept, as the kernel does.
  */

@@ -1,11 +1,11 @@
 /*
  * thread.c - initialization, the per-thread pointer, thread exit and fork.
  *
- * Each thread's state (struct kmm_thread: its active slab per cache and
+ * Each thread's state (struct kmm_thread: its object list per cache and
  * its page lists) is carved from the page allocator on the thread's first
  * allocation and reached through one initial-exec __thread pointer,
  * kmm_current.  Each layer owns its part: at thread exit and in the child
- * after fork, slab.c abandons the slabs to their caches and page_alloc.c
+ * after fork, slab.c gives the object lists back to their slabs and page_alloc.c
  * drains the page lists.
  *
  * A thread whose state is gone (its pthread key destructor ran, and other
