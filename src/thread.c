@@ -5,8 +5,8 @@
  * its page lists) is carved from the page allocator on the thread's first
  * allocation and reached through one initial-exec __thread pointer,
  * kmm_current.  Each layer owns its part: at thread exit and in the child
- * after fork, slab.c gives the object lists back to their slabs and page_alloc.c
- * drains the page lists.
+ * after fork, slab.c gives the object lists back to their slabs and
+ * page_alloc.c drains the page lists.
  *
  * A thread whose state is gone (its pthread key destructor ran, and other
  * destructors or the dynamic loader still allocate) uses kmm_dead_thread,
