@@ -30,7 +30,6 @@
 #include "internal.h"
 #include "valgrind.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 bool kmm_vg_active;
@@ -50,11 +49,6 @@ static struct vg_qentry quarantine[VG_QUARANTINE_SLOTS];
 static size_t q_head, q_count, q_bytes;
 static pthread_mutex_t vg_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/*
- * Only memcheck: callgrind and the other tools must measure kmm as it
- * runs without Valgrind.  Valgrind preloads its tool's library, and the
- * name says which tool runs.
- */
 /*
  * Each client request puts its own argument block on the stack; one
  * small function per request keeps the callers' frames small (the 1 KiB
@@ -99,12 +93,17 @@ static __noinline void vg_mark(void *p, size_t n, int how)
 		VALGRIND_MAKE_MEM_DEFINED(p, n);
 }
 
+/*
+ * Only memcheck: callgrind and the other tools must measure kmm as it
+ * runs without Valgrind.  A memcheck request answers -1 under memcheck
+ * and 0 under tools that do not know it.
+ */
 void kmm_vg_init(void)
 {
-	const char *pre = getenv("LD_PRELOAD");
+	int probe = 0;
 
-	kmm_vg_active = RUNNING_ON_VALGRIND && pre &&
-			strstr(pre, "vgpreload_memcheck");
+	kmm_vg_active = RUNNING_ON_VALGRIND &&
+			(long)VALGRIND_MAKE_MEM_DEFINED(&probe, sizeof(probe)) == -1;
 }
 
 static bool is_kmalloc_cache(const struct kmm_cache *s)
