@@ -372,6 +372,20 @@ void *__kmm_vmalloc(size_t size, size_t align, kmm_gfp_t gfp, bool huge,
 	return (void *)a;
 }
 
+/* Takes the area that starts at p out of the registry; vmap_lock held. */
+static bool __vmap_take(const void *p, struct vmap_area *out)
+{
+	struct vmap_area *va = __vmap_find((uintptr_t)p);
+
+	if (!va)
+		return false;
+	*out = *va;
+	__vmap_remove(va);
+	vmap_count--;
+	vmap_bytes -= out->size;
+	return true;
+}
+
 /* A copy of the area that starts at p; false if none does. */
 static bool vmap_lookup(const void *p, struct vmap_area *out)
 {
@@ -413,21 +427,16 @@ size_t kmm_vmalloc_vg_size(const void *p)
 
 bool __kmm_vfree(const void *p)
 {
-	struct vmap_area *va, copy, victim;
+	struct vmap_area copy, victim;
 	int kept;
 
 	if (!p || ((uintptr_t)p & (PAGE_SIZE - 1)))
 		return false;
 	kmm_lock(&kmm.vmap_lock);
-	va = __vmap_find((uintptr_t)p);
-	if (!va) {
+	if (!__vmap_take(p, &copy)) {
 		kmm_unlock(&kmm.vmap_lock);
 		return false;
 	}
-	copy = *va;
-	__vmap_remove(va);
-	vmap_count--;
-	vmap_bytes -= copy.size;
 	while ((kept = __vmap_cache_put(&copy, &victim)) == VMAP_EVICTED) {
 		kmm_unlock(&kmm.vmap_lock);
 		vmap_release(&victim);
@@ -446,20 +455,15 @@ bool __kmm_vfree(const void *p)
  */
 void *__kmm_vrealloc(void *p, size_t size, kmm_gfp_t gfp)
 {
-	struct vmap_area *va, copy;
+	struct vmap_area copy;
 	size_t len = ALIGN_UP(size, PAGE_SIZE);
 	void *q;
 
 	kmm_lock(&kmm.vmap_lock);
-	va = __vmap_find((uintptr_t)p);
-	if (!va) {
+	if (!__vmap_take(p, &copy)) {
 		kmm_unlock(&kmm.vmap_lock);
 		return NULL;
 	}
-	copy = *va;
-	__vmap_remove(va);
-	vmap_count--;
-	vmap_bytes -= copy.size;
 	kmm_unlock(&kmm.vmap_lock);
 
 	if (len > copy.size && !kmm_mem_charge(len - copy.size))
