@@ -14,10 +14,10 @@
  * Beside them: thread.c (the per-thread pointer), stats.c (/proc formats),
  * debug.c (options), printk.c (formatting without stdio), vg.c (memcheck).
  *
- * Lock order, outermost first: kmm.dead_lock, kmm.thread_lock,
- * kmm.cache_lock, kmem_cache->lock (in cache index order), kmm.vmap_lock,
- * kmm.zone_lock, zone->lock (in zone index order).  The fork handlers take
- * them in this order.  vg.c's quarantine lock is taken alone.
+ * Lock order, outermost first: vg.c's quarantine lock, kmm.dead_lock,
+ * kmm.thread_lock, kmm.cache_lock, kmem_cache->lock (in cache index
+ * order), kmm.vmap_lock, kmm.zone_lock, zone->lock (in zone index order).
+ * The fork handlers take them in this order.
  */
 #ifndef KMM_INTERNAL_H
 #define KMM_INTERNAL_H

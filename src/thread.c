@@ -149,6 +149,7 @@ static void fork_prepare(void)
 {
 	if (atomic_load_explicit(&kmm.init_state, memory_order_acquire) != 2)
 		return;
+	kmm_vg_fork_prepare();
 	kmm_lock(&kmm.dead_lock);
 	kmm_lock(&kmm.thread_lock);
 	kmm_slab_fork_prepare();
@@ -165,6 +166,7 @@ static void fork_parent(void)
 	kmm_slab_fork_parent();
 	kmm_unlock(&kmm.thread_lock);
 	kmm_unlock(&kmm.dead_lock);
+	kmm_vg_fork_parent();
 }
 
 /*
@@ -181,6 +183,7 @@ static void fork_child(void)
 	if (atomic_load_explicit(&kmm.init_state, memory_order_acquire) != 2)
 		return;
 	kmm_vg_quiet_begin();
+	kmm_vg_fork_child();
 	kmm_page_alloc_fork_child();
 	kmm_vmalloc_fork_child();
 	kmm_slab_fork_child();

@@ -52,6 +52,9 @@ static __always_inline bool kmm_vg(void)
 #endif
 
 void kmm_vg_init(void);
+void kmm_vg_fork_prepare(void);
+void kmm_vg_fork_parent(void);
+void kmm_vg_fork_child(void);
 
 /* The entry points under memcheck (vg.c). */
 void *kmm_vg_kmalloc(size_t size, kmm_gfp_t gfp, size_t align);

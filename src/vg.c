@@ -177,6 +177,22 @@ static void quarantine_add(void *p, size_t bytes)
 	release(p);
 }
 
+/* Fork: the quarantine lock, like the others, is free in the child. */
+void kmm_vg_fork_prepare(void)
+{
+	kmm_lock(&vg_lock);
+}
+
+void kmm_vg_fork_parent(void)
+{
+	kmm_unlock(&vg_lock);
+}
+
+void kmm_vg_fork_child(void)
+{
+	pthread_mutex_init(&vg_lock, NULL);
+}
+
 void kmm_vg_quarantine_flush(void)
 {
 	for (;;) {
@@ -503,6 +519,18 @@ void *kmm_vg_vrealloc(void *p, size_t size, kmm_gfp_t gfp)
 #else /* !KMM_VALGRIND */
 
 void kmm_vg_init(void)
+{
+}
+
+void kmm_vg_fork_prepare(void)
+{
+}
+
+void kmm_vg_fork_parent(void)
+{
+}
+
+void kmm_vg_fork_child(void)
 {
 }
 
