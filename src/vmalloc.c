@@ -491,20 +491,11 @@ void *__kmm_vrealloc(void *p, size_t size, kmm_gfp_t gfp)
 	copy.start = copy.map_start = (uintptr_t)q;
 	copy.size = len;
 	copy.map_size = len + PAGE_SIZE;
-	kmm_lock(&kmm.vmap_lock);
-	__vmap_reserve();
-	__vmap_put(vmap_table, vmap_cap, &copy);
-	vmap_count++;
-	vmap_bytes += copy.size;
-	kmm_unlock(&kmm.vmap_lock);
+	/* Cannot fail: taking the area out left its slot free. */
+	vmap_register(&copy);
 	return q;
 fail:
-	kmm_lock(&kmm.vmap_lock);
-	__vmap_reserve();
-	__vmap_put(vmap_table, vmap_cap, &copy);
-	vmap_count++;
-	vmap_bytes += copy.size;
-	kmm_unlock(&kmm.vmap_lock);
+	vmap_register(&copy);
 	return NULL;
 }
 

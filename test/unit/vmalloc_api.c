@@ -170,30 +170,13 @@ static void test_vrealloc(void)
 	expect_eq(info_lines(p, NULL), 0);
 }
 
-/* Runs fn in a child; returns its wait status. */
+/* Runs fn in a child (ut_run_child), its stderr dropped; the wait status. */
 static int in_child(void (*fn)(void *), void *arg)
 {
-	int status;
-	pid_t pid;
+	char *err;
+	int status = ut_run_child(fn, arg, &err);
 
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		test_error("fork: %s", strerror(errno));
-	if (pid == 0) {
-		struct sigaction sa;
-
-		/* Die of the signal, whatever a sanitizer installed. */
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = SIG_DFL;
-		sigaction(SIGSEGV, &sa, NULL);
-		sigaction(SIGBUS, &sa, NULL);
-		sigaction(SIGABRT, &sa, NULL);
-		fn(arg);
-		_exit(0);
-	}
-	if (waitpid(pid, &status, 0) != pid)
-		test_error("waitpid: %s", strerror(errno));
+	free(err);
 	return status;
 }
 
