@@ -608,6 +608,13 @@ static void free_run(struct kmm_page *page, size_t nr)
  * up: a cached run of more pages of the same order is trimmed (one zone
  * lock), so the waste stays under one page.
  *
+ * A run on pcp[o] starts on a 2^o-page boundary, as a block of order o
+ * does: kmm_alloc_run hands it out for requests aligned to its order
+ * (memalign, power-of-two kmalloc sizes) without looking.  A run grown in
+ * place (kmm_grow_run) keeps the start of the smaller block it was cut
+ * from, so it may be less aligned than the order of its new length: such
+ * a run goes back to the zone when freed, not into the cache.
+ *
  * Bounds: a thread keeps at most RUN_CACHE_PAGES pages (4 MiB) and no
  * more than half of KMM_RETAIN (KMM_RETAIN=0 turns the cache off), and
  * per order at most 4 blocks' worth, so a list stays a handful of runs
@@ -675,6 +682,9 @@ static bool run_cache_put(struct kmm_page *page, size_t nr)
 	 */
 	if (!t || o < PCP_BLOCK_ORDERS || o >= PCP_ORDERS || nr > cap ||
 	    page_zone(page)->type != ZONE_NORMAL)
+		return false;
+	/* Grown in place from a smaller block: less aligned than pcp[o]. */
+	if (page_to_pfn(page) & ((1UL << o) - 1))
 		return false;
 	pcp = &t->pcp[o];
 	/* Over a bound: the older runs go, the one just freed stays. */
