@@ -137,7 +137,8 @@ void *__kmm_kmalloc(size_t size, kmm_gfp_t gfp, size_t align)
 		/* A mapping of its own is a system call: not for GFP_ATOMIC. */
 		if (!(gfp & KMM___GFP_DIRECT_RECLAIM))
 			return NULL;
-		return __kmm_vmalloc(size, align, gfp, false,
+		/* Size 0 (memalign) is a unique pointer, as on every route. */
+		return __kmm_vmalloc(size ? size : 1, align, gfp, false,
 				     __builtin_return_address(0));
 	}
 	if (size > (PAGE_SIZE << MAX_PAGE_ORDER))

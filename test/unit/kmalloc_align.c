@@ -10,7 +10,8 @@
  * where it started, so it is less aligned than a block of its new size:
  * once freed it must not serve a request that needs more alignment than
  * it has.  Blocks keep their patterns until freed (no overlap), and the
- * buddy invariants hold.
+ * buddy invariants hold.  Size 0 with alignments above the largest
+ * buddy block (a mapping of its own) gives an aligned pointer too.
  *
  * Every 64th step replays the sequence that showed the failure: a 40 KiB
  * run grown to 100 KiB in place, freed, then a 128 KiB-aligned request.
@@ -190,6 +191,24 @@ static void replay(void)
 	drop(nlive - 1);
 }
 
+/* Size 0 asks for a unique pointer at any alignment. */
+static void zero_sizes(void)
+{
+	size_t a;
+
+	for (a = 16; a <= MAX_SIZE * 4; a <<= 1) {
+		struct blk b = { .kind = K_ALIGNED, .size = 0, .align = a };
+
+		b.p = kmalloc_aligned(0, a);
+		add(&b, "size 0");
+		b.p = kmalloc_aligned(0, a);
+		add(&b, "size 0, again");
+		expect_ptr_ne(live[nlive - 1].p, live[nlive - 2].p);
+		drop(nlive - 1);
+		drop(nlive - 1);
+	}
+}
+
 int main(void)
 {
 	unsigned long steps = test_scale(60000, 6000);
@@ -199,6 +218,7 @@ int main(void)
 		steps = 1500;
 	ut_rng_init(&rng, 7);
 	kmm_init();
+	zero_sizes();
 
 	for (step = 0; step < steps; step++) {
 		uint64_t r = ut_below(&rng, 16);
