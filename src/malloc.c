@@ -3,9 +3,10 @@
  * semantics, then one call down into kmalloc.c.
  *
  * This layer alone sets errno: ENOMEM for sizes that overflow, exceed
- * PTRDIFF_MAX or cannot be served, EINVAL for bad alignments.  free()
- * preserves errno.  Every pointer is aligned to 16 bytes: every kmalloc
- * class is a multiple of 16 in a page-aligned slab.
+ * PTRDIFF_MAX or cannot be served (posix_memalign too), EINVAL for bad
+ * alignments (posix_memalign returns it only).  free() preserves errno.
+ * Every pointer is aligned to 16 bytes: every kmalloc class is a multiple
+ * of 16 in a page-aligned slab.
  *
  * glibc's __libc_* names are aliases, so that a pointer glibc's own code
  * allocates through them is freed here too.
@@ -130,18 +131,20 @@ static void *aligned(size_t align, size_t size)
 	return malloc_slow(size, MALLOC_GFP, align);
 }
 
+/*
+ * A failure to allocate leaves errno at ENOMEM, as glibc's does (its test
+ * suite and the programs written against it check), and returns it; a
+ * bad alignment returns EINVAL and leaves errno alone, as glibc does.
+ */
 KMM_EXPORT int posix_memalign(void **memptr, size_t align, size_t size)
 {
-	int saved = errno;
 	void *p;
 
 	if (!IS_POWER_OF_2(align) || align % sizeof(void *))
 		return EINVAL;
 	p = aligned(align, size);
-	if (!p) {
-		errno = saved;
+	if (!p)
 		return ENOMEM;
-	}
 	*memptr = p;
 	return 0;
 }
