@@ -14,7 +14,8 @@
  * buddy block (a mapping of its own) gives an aligned pointer too.
  *
  * Every 64th step replays the sequence that showed the failure: a 40 KiB
- * run grown to 100 KiB in place, freed, then a 128 KiB-aligned request.
+ * run grown to 100 KiB in place, freed, then a 128 KiB-aligned request;
+ * and a 40 KiB run grown to 128 KiB, freed, then kmalloc(128 KiB).
  */
 #include "ut.h"
 #include "valgrind.h"
@@ -188,6 +189,18 @@ static void replay(void)
 	kfree(q);
 	b.p = kmalloc_aligned(b.size, b.align);
 	add(&b, "replay: 128 KiB-aligned allocation after a grown run");
+	drop(nlive - 1);
+
+	/* The same for a power-of-two kmalloc: 128 KiB, naturally aligned. */
+	p = kmalloc(40960, GFP_KERNEL);
+	expect_nonnull(p);
+	q = krealloc(p, 131072, GFP_KERNEL);
+	expect_nonnull(q);
+	kfree(q);
+	b.kind = K_KMALLOC;
+	b.size = b.align = 131072;
+	b.p = kmalloc(b.size, GFP_KERNEL);
+	add(&b, "replay: kmalloc(128 KiB) after a grown run");
 	drop(nlive - 1);
 }
 
