@@ -447,47 +447,113 @@ void kmm_slab_double_free(const struct kmm_cache *s, const void *obj,
 void kmm_invalid_free(const void *obj, const char *fn)
 	__attribute__((noreturn, cold));
 
-static __always_inline void *get_freepointer(const struct kmm_cache *s,
-					     void *object)
+/*
+ * Free lists run through the free objects: at s->offset a free object
+ * holds its free pointer, and in the next word its mark, the xor of a
+ * secret chosen at start-up, its address and its free pointer.  The mark
+ * has two jobs.  A free that finds it is a double free, as glibc's
+ * tcache key: a live object holds it only if the program wrote that
+ * exact value there.  And a pop checks it before it trusts the pointer,
+ * so a free pointer that a program overwrote (an overflow from a live
+ * neighbour, a write after free) is reported, never followed: only what
+ * kmm put on a list comes off it, each object once, since a pop clears
+ * the mark and a list that loops back to an object handed out finds it
+ * gone.  Two xors and a compare per pop, and no page lookup: a link
+ * kmm did not write passes only with the secret.
+ * Each list knows its length too (c->count, the slab's remote count):
+ * a list that ends early is corrupt as well.
+ */
+extern uintptr_t kmm_free_cookie __attribute__((visibility("hidden")));
+
+/* c's list holds object, whose mark does not match fp: abort. */
+void kmm_freelist_corrupted(const struct kmm_cpu_slab *c, const void *object,
+			    uintptr_t fp) __attribute__((noreturn, cold));
+
+static __always_inline uintptr_t free_mark(const void *object, uintptr_t fp)
 {
-	return *(void **)((char *)object + s->offset);
+	return kmm_free_cookie ^ (uintptr_t)object ^ fp;
 }
 
+static __always_inline uintptr_t *free_words(unsigned int offset,
+					     void *object)
+{
+	return (uintptr_t *)((char *)object + offset);
+}
+
+/* object's free pointer, after its mark is checked; object is on c. */
+static __always_inline void *__get_freepointer(const struct kmm_cpu_slab *c,
+					       unsigned int offset,
+					       void *object)
+{
+	uintptr_t *w = free_words(offset, object);
+	uintptr_t fp = w[0];
+
+	if (unlikely(w[1] != free_mark(object, fp)))
+		kmm_freelist_corrupted(c, object, fp);
+	return (void *)fp;
+}
+
+/* Links object to fp and marks it free. */
 static __always_inline void set_freepointer(const struct kmm_cache *s,
 					    void *object, void *fp)
 {
-	*(void **)((char *)object + s->offset) = fp;
+	uintptr_t *w = free_words(s->offset, object);
+
+	w[0] = (uintptr_t)fp;
+	w[1] = free_mark(object, (uintptr_t)fp);
 }
 
 /*
- * Double-free detection, as glibc's tcache key: a free object holds, in
- * the word after its free pointer, its address xor a secret chosen at
- * start-up; allocation clears the word.  A free that finds the mark is a
- * double free (a live object holds it only if the program wrote that
- * exact value there).
+ * A free of an object that is free already: its mark says so, or it is
+ * the head of the thread's list c, whose mark a write after free may
+ * have cleared (glibc's fastbin check, "double free or corruption
+ * (fasttop)").  c is NULL when the object goes straight to its slab.
  */
-extern uintptr_t kmm_free_cookie;
-
-static __always_inline uintptr_t *free_mark(const struct kmm_cache *s,
-					    void *object)
+static __always_inline void check_double_free(const struct kmm_cache *s,
+					      const struct kmm_cpu_slab *c,
+					      void *object, const char *fn)
 {
-	return (uintptr_t *)((char *)object + s->offset + sizeof(void *));
+	uintptr_t *w = free_words(s->offset, object);
+
+	if (unlikely(w[1] == free_mark(object, w[0]) ||
+		     (c && object == c->freelist)))
+		kmm_slab_double_free(s, object, fn);
 }
 
-static __always_inline void mark_free(const struct kmm_cache *s, void *object,
-				      const char *fn)
+/*
+ * The thread's list c of a cache: pop and push, no lock, no atomic.  The
+ * pop needs only the free pointer offset (0 in kmalloc caches), so
+ * kmalloc_fast() loads nothing of the cache.
+ */
+static __always_inline void *cpu_slab_pop(struct kmm_cpu_slab *c,
+					  unsigned int offset, void *object)
 {
-	uintptr_t *m = free_mark(s, object);
-	uintptr_t v = kmm_free_cookie ^ (uintptr_t)object;
+	c->freelist = __get_freepointer(c, offset, object);
+	c->count--;
+	free_words(offset, object)[1] = 0;
+	return object;
+}
 
-	if (unlikely(*m == v))
+static __always_inline void cpu_slab_push(const struct kmm_cache *s,
+					  struct kmm_cpu_slab *c, void *object,
+					  const char *fn)
+{
+	uintptr_t *w = free_words(s->offset, object);
+	uintptr_t key = kmm_free_cookie ^ (uintptr_t)object;
+	void *head = c->freelist;
+
+	/* check_double_free(), with the secret loaded once. */
+	if (unlikely(w[1] == (key ^ w[0]) || object == head))
 		kmm_slab_double_free(s, object, fn);
-	*m = v;
+	w[1] = key ^ (uintptr_t)head;
+	c->freelist = object;
+	w[0] = (uintptr_t)head;
+	c->count++;
 }
 
 /*
  * The fast paths: allocation pops the thread's list of the cache, a free
- * pushes onto it while it has room; no lock, no atomic.
+ * pushes onto it while it has room.
  */
 static __always_inline void *kmm_slab_alloc(struct kmm_cache *s,
 					    kmm_gfp_t gfp)
@@ -497,10 +563,7 @@ static __always_inline void *kmm_slab_alloc(struct kmm_cache *s,
 
 	if (unlikely(!object))
 		return __kmm_slab_alloc_slow(s, gfp);
-	c->freelist = get_freepointer(s, object);
-	c->count--;
-	*free_mark(s, object) = 0;
-	return object;
+	return cpu_slab_pop(c, s->offset, object);
 }
 
 static __always_inline void kmm_slab_free(struct kmm_cache *s,
@@ -510,10 +573,7 @@ static __always_inline void kmm_slab_free(struct kmm_cache *s,
 	struct kmm_cpu_slab *c = &kmm_current->slab[s->index];
 
 	if (likely(c->count < s->cpu_limit)) {
-		mark_free(s, object, fn);
-		set_freepointer(s, object, c->freelist);
-		c->freelist = object;
-		c->count++;
+		cpu_slab_push(s, c, object, fn);
 		return;
 	}
 	__kmm_slab_free(s, page, object, fn);
@@ -570,10 +630,7 @@ static __always_inline void *kmalloc_fast(size_t size)
 
 	if (unlikely(!object))
 		return NULL;
-	c->freelist = *(void **)object;
-	c->count--;
-	((uintptr_t *)object)[1] = 0;	/* free_mark() at offset 0 */
-	return object;
+	return cpu_slab_pop(c, 0, object);
 }
 
 /*
@@ -593,10 +650,7 @@ static __always_inline void kfree_fast(void *p, const char *fn)
 
 			if (likely(c->count < s->cpu_limit &&
 				   slab_object_ok(s, page, p))) {
-				mark_free(s, p, fn);
-				set_freepointer(s, p, c->freelist);
-				c->freelist = p;
-				c->count++;
+				cpu_slab_push(s, c, p, fn);
 				return;
 			}
 		}

@@ -31,6 +31,15 @@
  * thread took them.  At thread exit the thread's lists go back to the
  * slabs.
  *
+ * Corruption.  The lists run through the objects, where a program's
+ * overflow or write after free can reach them.  Every link carries a mark
+ * (internal.h) that each pop and each walk (flush, refill) checks before
+ * it follows the link, and a thread's list that ends before its count
+ * does is corrupt too: kmm aborts with "freelist corrupted in <cache>",
+ * never handing out what it did not put on a list.  A slab's remote list
+ * is made of the same links, so a refill from it is checked as it is
+ * popped.
+ *
  * Locking: s->lock guards s->partial, nr_partial, nr_empty and on_partial.
  * A push that moves a slab between lists (full -> partial, partial ->
  * empty) takes s->lock before its compare-and-swap, as SLUB takes
@@ -64,6 +73,21 @@ static inline unsigned int remote_count(uint64_t w)
 static inline uint64_t remote_word(void *p, unsigned int count)
 {
 	return (uint64_t)count << REMOTE_COUNT_SHIFT | (uintptr_t)p;
+}
+
+static void freelist_corrupted(const struct kmm_cache *s, const void *object,
+			       uintptr_t fp) __attribute__((noreturn, cold));
+static void list_ends_early(const struct kmm_cache *s, unsigned int count)
+	__attribute__((noreturn, cold));
+
+/* object's free pointer, after its mark is checked (see internal.h). */
+static inline void *get_freepointer(const struct kmm_cache *s, void *object)
+{
+	uintptr_t *w = free_words(s->offset, object);
+
+	if (unlikely(w[1] != free_mark(object, w[0])))
+		freelist_corrupted(s, object, w[0]);
+	return (void *)w[0];
 }
 
 static inline void *slab_base(const struct kmm_page *page)
@@ -378,6 +402,9 @@ void *__kmm_slab_alloc(struct kmm_cache *s, kmm_gfp_t gfp,
 	struct kmm_page *page;
 
 	if (!object) {
+		/* The list ended before its count did: a pointer was spoilt. */
+		if (unlikely(c->count))
+			list_ends_early(s, c->count);
 		kmm_lock(&s->lock);
 		page = __take_partial(s, &object, &count);
 		kmm_unlock(&s->lock);
@@ -389,10 +416,7 @@ void *__kmm_slab_alloc(struct kmm_cache *s, kmm_gfp_t gfp,
 		}
 		c->count = count;
 	}
-	c->freelist = get_freepointer(s, object);
-	c->count--;
-	*free_mark(s, object) = 0;
-	return object;
+	return cpu_slab_pop(c, s->offset, object);
 }
 
 /* The thread's list is empty, or the thread has no state yet. */
@@ -430,12 +454,13 @@ void __kmm_slab_free(struct kmm_cache *s, struct kmm_page *page, void *object,
 	struct kmm_thread *t = kmm_thread_or_null();
 	struct kmm_cpu_slab *c;
 
-	mark_free(s, object, fn);
 	if (!t) {
+		check_double_free(s, NULL, object, fn);
 		slab_put(s, page, object, object, 1);
 		return;
 	}
 	c = &t->slab[s->index];
+	check_double_free(s, c, object, fn);
 	flush_objects(s, c, c->count / 2);
 	set_freepointer(s, object, c->freelist);
 	c->freelist = object;
@@ -531,6 +556,52 @@ void kmm_invalid_free(const void *obj, const char *fn)
 	kmm_die(fn, "invalid pointer", obj, NULL);
 }
 
+/*
+ * A free object's mark does not match its free pointer (see internal.h):
+ * "kmm: freelist corrupted in <cache> at <object> (free pointer <fp>)".
+ * No function name: the pop is inlined in every allocation entry point.
+ * The cache is found from c's place in its thread's array, so that the
+ * inlined pops need not keep it at hand.
+ */
+static void freelist_corrupted(const struct kmm_cache *s, const void *object,
+			       uintptr_t fp)
+{
+	struct kmm_msg m = { .len = 0 };
+
+	kmm_msg_str(&m, "kmm: freelist corrupted in ");
+	kmm_msg_str(&m, s->name);
+	kmm_msg_str(&m, " at ");
+	kmm_msg_num(&m, (uintptr_t)object, 16);
+	kmm_msg_str(&m, " (free pointer ");
+	kmm_msg_num(&m, fp, 16);
+	kmm_msg_str(&m, ")");
+	kmm_msg_send(&m);
+	kmm_os_abort();
+}
+
+void kmm_freelist_corrupted(const struct kmm_cpu_slab *c, const void *object,
+			    uintptr_t fp)
+{
+	const struct kmm_cpu_slab *base = kmm_dead_thread.slab;
+
+	if (c < base || c >= base + KMM_MAX_CACHES)
+		base = kmm_current->slab;
+	freelist_corrupted(&cache_store[c - base], object, fp);
+}
+
+static void list_ends_early(const struct kmm_cache *s, unsigned int count)
+{
+	struct kmm_msg m = { .len = 0 };
+
+	kmm_msg_str(&m, "kmm: freelist corrupted in ");
+	kmm_msg_str(&m, s->name);
+	kmm_msg_str(&m, ": list ends ");
+	kmm_msg_num(&m, count, 10);
+	kmm_msg_str(&m, " objects early");
+	kmm_msg_send(&m);
+	kmm_os_abort();
+}
+
 /* --------------------------------------------------------------- fork */
 
 void kmm_slab_fork_prepare(void)
@@ -612,10 +683,7 @@ KMM_EXPORT void *kmm_cache_alloc(struct kmm_cache *s, kmm_gfp_t gfp)
 
 	if (unlikely(!object || (gfp & KMM___GFP_ZERO)))
 		return cache_alloc_slow(s, gfp);
-	c->freelist = get_freepointer(s, object);
-	c->count--;
-	*free_mark(s, object) = 0;
-	return object;
+	return cpu_slab_pop(c, s->offset, object);
 }
 
 static __cold __attribute__((noreturn)) void
@@ -675,10 +743,7 @@ KMM_EXPORT void kmm_cache_free(struct kmm_cache *s, void *obj)
 		if (likely((page->flags & PG_slab) && page->slab_cache == s &&
 			   c->count < s->cpu_limit &&
 			   slab_object_ok(s, page, obj))) {
-			mark_free(s, obj, "kmem_cache_free");
-			set_freepointer(s, obj, c->freelist);
-			c->freelist = obj;
-			c->count++;
+			cpu_slab_push(s, c, obj, "kmem_cache_free");
 			return;
 		}
 	}
