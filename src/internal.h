@@ -17,7 +17,8 @@
  * Lock order, outermost first: vg.c's quarantine lock, kmm.dead_lock,
  * kmm.thread_lock, kmm.cache_lock, kmem_cache->lock (in cache index
  * order), kmm.vmap_lock, kmm.zone_lock, zone->lock (in zone index order).
- * The fork handlers take them in this order.
+ * The fork handlers take them in this order, after glibc's stdio list
+ * lock (see thread.c).
  */
 #ifndef KMM_INTERNAL_H
 #define KMM_INTERNAL_H

@@ -15,7 +15,8 @@
  * Initialization is lazy and runs once, from whichever entry point comes
  * first in whichever thread; it calls nothing that allocates.
  *
- * Locking: kmm.thread_lock guards kmm.threads.
+ * Locking: kmm.thread_lock guards kmm.threads.  The fork handlers take
+ * the stdio list lock (glibc) before every lock of kmm.
  */
 #include "internal.h"
 #include "valgrind.h"
@@ -145,10 +146,24 @@ static void thread_exit(void *arg)
 
 /* ----------------------------------------------------------------- fork */
 
+/*
+ * glibc exports these for allocators' fork handlers and declares them in
+ * no header.  Its fork() takes the stdio list lock before its own malloc
+ * locks; kmm's prepare handler does the same, so a thread that holds a
+ * FILE lock and allocates while another waits in fflush(NULL), holding
+ * the list lock, cannot deadlock with a fork.  A C library without them
+ * leaves that order to chance (see kmm(7)).
+ */
+extern void _IO_list_lock(void) __attribute__((weak));
+extern void _IO_list_unlock(void) __attribute__((weak));
+extern void _IO_list_resetlock(void) __attribute__((weak));
+
 static void fork_prepare(void)
 {
 	if (atomic_load_explicit(&kmm.init_state, memory_order_acquire) != 2)
 		return;
+	if (_IO_list_lock)
+		_IO_list_lock();
 	kmm_vg_fork_prepare();
 	kmm_lock(&kmm.dead_lock);
 	kmm_lock(&kmm.thread_lock);
@@ -167,6 +182,8 @@ static void fork_parent(void)
 	kmm_unlock(&kmm.thread_lock);
 	kmm_unlock(&kmm.dead_lock);
 	kmm_vg_fork_parent();
+	if (_IO_list_unlock)
+		_IO_list_unlock();
 }
 
 /*
@@ -183,6 +200,8 @@ static void fork_child(void)
 	if (atomic_load_explicit(&kmm.init_state, memory_order_acquire) != 2)
 		return;
 	kmm_vg_quiet_begin();
+	if (_IO_list_resetlock)
+		_IO_list_resetlock();
 	kmm_vg_fork_child();
 	kmm_page_alloc_fork_child();
 	kmm_vmalloc_fork_child();
