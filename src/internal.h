@@ -373,7 +373,7 @@ bool kmm_grow_run(struct kmm_page *page, size_t nr, size_t want);
 void kmm_pcp_drain(struct kmm_thread *t);
 void kmm_page_alloc_fork_prepare(void);
 void kmm_page_alloc_fork_parent(void);
-void kmm_page_alloc_fork_child(void);
+void kmm_page_alloc_fork_child(bool single);
 /* Releases free memory to the system; returns pages released. */
 size_t kmm_page_trim(size_t keep_pages);
 int kmm_buddy_check(void);	/* 0, or -1 after reporting a broken invariant */
@@ -438,7 +438,7 @@ void __kmm_slab_free(struct kmm_cache *s, struct kmm_page *page, void *obj,
 void kmm_slab_flush_thread(struct kmm_thread *t);
 void kmm_slab_fork_prepare(void);
 void kmm_slab_fork_parent(void);
-void kmm_slab_fork_child(void);
+void kmm_slab_fork_child(bool single);
 struct kmm_slab_stats {
 	unsigned long active_objs, num_objs, num_slabs;
 };
@@ -675,7 +675,7 @@ size_t kmm_vmap_purge(void);
 size_t kmm_vmap_cached(void);
 void kmm_vmalloc_fork_prepare(void);
 void kmm_vmalloc_fork_parent(void);
-void kmm_vmalloc_fork_child(void);
+void kmm_vmalloc_fork_child(bool single);
 struct kmm_vmalloc_stats {
 	size_t nr_areas, bytes;
 };

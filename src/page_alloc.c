@@ -122,13 +122,21 @@ static inline bool page_is_buddy(struct kmm_zone *z, unsigned long buddy_pfn,
 	return (buddy->flags & PG_buddy) && buddy->order == order;
 }
 
-/* state: 0, PG_some_released, or PG_some_released | PG_clean. */
+/*
+ * state: 0, PG_some_released, or PG_some_released | PG_clean.
+ *
+ * The order is stored before PG_buddy, and PG_buddy cleared before the
+ * order changes (compiler barriers: a signal handler in this thread may
+ * fork), so a page with PG_buddy always records its block's order: the
+ * child of such a fork rebuilds free_area[] from the flags (zone_rebuild).
+ */
 static inline void add_to_free_area(struct kmm_zone *z, struct kmm_page *page,
 				    unsigned int order, uint16_t state)
 {
+	page->order = (uint8_t)order;
+	atomic_signal_fence(memory_order_seq_cst);
 	page->flags = (uint16_t)((page->flags & PG_released) | PG_buddy |
 				 state);
-	page->order = (uint8_t)order;
 	if (state & PG_clean)
 		list_add_tail(&page->lru, &z->free_area[order]);
 	else
@@ -143,6 +151,7 @@ static inline void del_from_free_area(struct kmm_zone *z,
 	list_del(&page->lru);
 	z->nr_free[order]--;
 	page->flags &= (uint16_t)~(PG_buddy | PG_some_released | PG_clean);
+	atomic_signal_fence(memory_order_seq_cst);
 }
 
 /*
@@ -1231,11 +1240,89 @@ void kmm_page_alloc_fork_parent(void)
 	kmm_unlock(&kmm.zone_lock);
 }
 
-void kmm_page_alloc_fork_child(void)
+/* Is [page, page + n) a free block by its tail pages' flags? */
+static bool free_block_tails_ok(const struct kmm_page *page, unsigned long n)
+{
+	unsigned long i;
+
+	for (i = 1; i < n; i++)
+		if (page[i].flags & (uint16_t)~PG_released)
+			return false;
+	return true;
+}
+
+/*
+ * The child of a single-threaded fork found z->lock held: the fork came
+ * from a signal handler that interrupted a change of the zone, whose
+ * lists and counters may be half updated.  They are rebuilt from mem_map:
+ * each page with PG_buddy heads a free block of its recorded order (see
+ * add_to_free_area) if the block is aligned, inside the used part of the
+ * zone, and its other pages carry no flag but PG_released.  A block the
+ * interrupted frame had taken off the lists but not yet handed out is
+ * free again; one it had not yet put back (a merge in progress, a block
+ * on its way to the thread's page list) is left behind, never reused.
+ */
+static void zone_rebuild(struct kmm_zone *z)
+{
+	unsigned long pfn = z->first_pfn, end = z->fresh_pfn;
+	unsigned long free = 0, released = 0, unused;
+	unsigned int o;
+
+	for (o = 0; o < NR_PAGE_ORDERS; o++) {
+		INIT_LIST_HEAD(&z->free_area[o]);
+		z->nr_free[o] = 0;
+	}
+	while (pfn < end) {
+		struct kmm_page *page = pfn_to_page(z, pfn);
+		unsigned long i, n, rel = 0;
+		uint16_t state = 0;
+
+		if (!(page->flags & PG_buddy)) {
+			pfn++;
+			continue;
+		}
+		o = page->order;
+		n = 1UL << (o <= MAX_PAGE_ORDER ? o : 0);
+		if (o > MAX_PAGE_ORDER || (pfn & (n - 1)) || pfn + n > end ||
+		    !free_block_tails_ok(page, n)) {
+			page->flags &= (uint16_t)~(PG_buddy | PG_some_released |
+						   PG_clean);
+			pfn++;
+			continue;
+		}
+		for (i = 0; i < n; i++)
+			rel += !!(page[i].flags & PG_released);
+		if (rel)
+			state = PG_some_released | (rel == n ? PG_clean : 0);
+		add_to_free_area(z, page, o, state);
+		free += n;
+		released += rel;
+		pfn += n;
+	}
+	/* As zone_setup counts them: whole max-order blocks not yet used. */
+	unused = ((z->nr_pages - z->fresh_pfn) >> MAX_PAGE_ORDER)
+		 << MAX_PAGE_ORDER;
+	z->free_pages = free + unused;
+	z->released_pages = released + unused;
+	z->dirty_pages = free - released;
+}
+
+/*
+ * single: the parent had one thread and prepare took no lock; a lock
+ * held here was held by a frame a signal handler interrupted (see
+ * thread.c).  kmm.zone_lock needs no repair: a zone is counted in
+ * nr_zones only once it is set up, and one half made is left behind.
+ */
+void kmm_page_alloc_fork_child(bool single)
 {
 	int i, n = atomic_load_explicit(&kmm.nr_zones, memory_order_acquire);
 
-	for (i = 0; i < n; i++)
-		pthread_mutex_init(&kmm.zones[i]->lock, NULL);
+	for (i = 0; i < n; i++) {
+		struct kmm_zone *z = kmm.zones[i];
+
+		if (single && pthread_mutex_trylock(&z->lock) != 0)
+			zone_rebuild(z);
+		pthread_mutex_init(&z->lock, NULL);
+	}
 	pthread_mutex_init(&kmm.zone_lock, NULL);
 }

@@ -624,13 +624,93 @@ void kmm_slab_fork_parent(void)
 	kmm_unlock(&kmm.cache_lock);
 }
 
-void kmm_slab_fork_child(void)
+/*
+ * Does the remote word of a slab found by cache_rebuild hold a chain of
+ * count objects of that slab?  (Pushes write the chain before the
+ * compare-and-swap that publishes it, so it should; a slab left half
+ * made or half torn down by an earlier such fork might not.)
+ */
+static bool remote_ok(struct kmm_cache *s, struct kmm_page *page, uint64_t w)
+{
+	unsigned int i, count = remote_count(w);
+	uintptr_t base = (uintptr_t)slab_base(page);
+	void *object = remote_ptr(w);
+	unsigned long j;
+
+	if (count > page->objects)
+		return false;
+	for (j = 1; j < 1UL << s->order; j++)
+		if (!(page[j].flags & PG_tail) || page[j].compound_head != page)
+			return false;
+	for (i = 0; i < count; i++) {
+		if ((uintptr_t)object - base >= PAGE_SIZE << s->order ||
+		    !slab_object_ok(s, page, object))
+			return false;
+		object = get_freepointer(s, object);
+	}
+	return !object;
+}
+
+/*
+ * The child of a single-threaded fork found s->lock held: the fork came
+ * from a signal handler that interrupted a change of the partial list
+ * (a refill taking a slab, a push moving one).  The list is rebuilt from
+ * the slabs themselves, found in mem_map: a slab is on it exactly when
+ * its remote word holds free objects.  A slab whose word is not a sound
+ * chain is left full, its free objects never reused.
+ */
+static void cache_rebuild(struct kmm_cache *s)
+{
+	int z, nz = atomic_load_explicit(&kmm.nr_zones, memory_order_acquire);
+
+	INIT_LIST_HEAD(&s->partial);
+	s->nr_partial = 0;
+	s->nr_empty = 0;
+	for (z = 0; z < nz; z++) {
+		struct kmm_zone *zone = kmm.zones[z];
+		struct kmm_page *map = zone_mem_map(zone);
+		unsigned long pfn;
+
+		for (pfn = zone->first_pfn; pfn < zone->fresh_pfn; pfn++) {
+			struct kmm_page *page = &map[pfn];
+			uint64_t w;
+
+			if (!(page->flags & PG_slab) || page->slab_cache != s)
+				continue;
+			page->on_partial = 0;
+			w = atomic_load_explicit(&page->remote,
+						 memory_order_relaxed);
+			if (!remote_count(w))
+				continue;
+			if (!remote_ok(s, page, w)) {
+				atomic_store_explicit(&page->remote, 0,
+						      memory_order_relaxed);
+				continue;
+			}
+			__add_partial(s, page,
+				      remote_count(w) == page->objects);
+		}
+	}
+}
+
+/*
+ * single: the parent had one thread and prepare took no lock (thread.c).
+ * kmm.cache_lock needs no repair: a cache is set up before it is put in
+ * kmm.caches[], and one half made is set up again by the next creation.
+ */
+void kmm_slab_fork_child(bool single)
 {
 	int i;
 
-	for (i = 0; i < kmm.nr_caches; i++)
-		if (kmm.caches[i])
-			pthread_mutex_init(&kmm.caches[i]->lock, NULL);
+	for (i = 0; i < kmm.nr_caches; i++) {
+		struct kmm_cache *s = kmm.caches[i];
+
+		if (!s)
+			continue;
+		if (single && pthread_mutex_trylock(&s->lock) != 0)
+			cache_rebuild(s);
+		pthread_mutex_init(&s->lock, NULL);
+	}
 	pthread_mutex_init(&kmm.cache_lock, NULL);
 }
 

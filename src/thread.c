@@ -15,6 +15,8 @@
  * Initialization is lazy and runs once, from whichever entry point comes
  * first in whichever thread; it calls nothing that allocates.
  *
+ * Fork: see fork_prepare and fork_child below.
+ *
  * Locking: kmm.thread_lock guards kmm.threads.  The fork handlers take
  * the stdio list lock (glibc) before every lock of kmm.
  */
@@ -25,6 +27,10 @@
 #include <limits.h>
 #include <sched.h>
 #include <string.h>
+#if __has_include(<sys/single_threaded.h>)
+#include <sys/single_threaded.h>	/* glibc 2.32+ */
+#define HAVE_SINGLE_THREADED 1
+#endif
 
 struct kmm_thread kmm_boot_thread = {
 	.slab = { [0 ... KMM_MAX_CACHES - 1] = { .count = UINT_MAX } },
@@ -158,10 +164,44 @@ extern void _IO_list_lock(void) __attribute__((weak));
 extern void _IO_list_unlock(void) __attribute__((weak));
 extern void _IO_list_resetlock(void) __attribute__((weak));
 
+/*
+ * Whether the process has one thread.  __libc_single_threaded (glibc
+ * 2.32+) is true only while no thread was ever created; without it every
+ * fork counts as a multi-threaded one.
+ */
+#if HAVE_SINGLE_THREADED
+static inline bool process_single_threaded(void)
+{
+	return __libc_single_threaded;
+}
+#else
+static inline bool process_single_threaded(void)
+{
+	return false;
+}
+#endif
+
+/* What prepare did, for parent and child (forks run one at a time). */
+static enum { FORK_NOTHING, FORK_SINGLE, FORK_LOCKED } fork_mode;
+
+/*
+ * A single-threaded process may fork from a signal handler that
+ * interrupted the allocator: the interrupted frame may hold any of kmm's
+ * locks and will not run before the handler returns, so prepare takes
+ * none, as glibc takes no malloc lock at such a fork.  Only the forking
+ * thread could take them, so there is nothing to exclude.  The child
+ * sorts out what the interrupted frame left behind (fork_child).
+ */
 static void fork_prepare(void)
 {
-	if (atomic_load_explicit(&kmm.init_state, memory_order_acquire) != 2)
+	if (atomic_load_explicit(&kmm.init_state, memory_order_acquire) != 2) {
+		fork_mode = FORK_NOTHING;
 		return;
+	}
+	if (process_single_threaded()) {
+		fork_mode = FORK_SINGLE;
+		return;
+	}
 	if (_IO_list_lock)
 		_IO_list_lock();
 	kmm_vg_fork_prepare();
@@ -170,11 +210,12 @@ static void fork_prepare(void)
 	kmm_slab_fork_prepare();
 	kmm_vmalloc_fork_prepare();
 	kmm_page_alloc_fork_prepare();
+	fork_mode = FORK_LOCKED;
 }
 
 static void fork_parent(void)
 {
-	if (atomic_load_explicit(&kmm.init_state, memory_order_acquire) != 2)
+	if (fork_mode != FORK_LOCKED)
 		return;
 	kmm_page_alloc_fork_parent();
 	kmm_vmalloc_fork_parent();
@@ -186,30 +227,58 @@ static void fork_parent(void)
 		_IO_list_unlock();
 }
 
+/* Empties the shared state of torn-down threads (its objects leak). */
+static void dead_thread_reset(void)
+{
+	memset(&kmm_dead_thread, 0, sizeof(kmm_dead_thread));
+}
+
 /*
- * In the child only the forking thread survives.  Every lock is made new
- * (another thread may have held one at the moment of fork: prepare took
- * them all, so their data is consistent), then the state of the threads
- * that did not survive is taken over: their slabs go back to the caches,
- * their pages to the zones.
+ * In the child only the forking thread survives, and every lock is made
+ * new.
+ *
+ * After a multi-threaded fork, prepare held every lock, so the data is
+ * consistent: the state of the threads that did not survive is taken
+ * over (their slabs go back to the caches, their pages to the zones).
+ *
+ * After a single-threaded fork, the fork may have come from a signal
+ * handler that interrupted the allocator halfway through a change.  A
+ * lock still held in the child (a try-lock fails) names the data such a
+ * change may have left half done; each layer rebuilds or drops it
+ * (single = true).  The lists of the thread itself are pushed and popped
+ * without a lock, so none tells whether they were mid-update: the child
+ * leaves them (and the objects and pages on them) behind and gets a fresh
+ * state at its next allocation.  kmm.threads held only that thread.
  */
 static void fork_child(void)
 {
+	bool single = fork_mode == FORK_SINGLE;
 	struct list_head *pos, *n;
 
-	if (atomic_load_explicit(&kmm.init_state, memory_order_acquire) != 2)
+	if (fork_mode == FORK_NOTHING)
 		return;
 	kmm_vg_quiet_begin();
-	if (_IO_list_resetlock)
+	if (fork_mode == FORK_LOCKED && _IO_list_resetlock)
 		_IO_list_resetlock();
-	kmm_vg_fork_child();
-	kmm_page_alloc_fork_child();
-	kmm_vmalloc_fork_child();
-	kmm_slab_fork_child();
+	kmm_vg_fork_child(single);
+	kmm_page_alloc_fork_child(single);
+	kmm_vmalloc_fork_child(single);
+	kmm_slab_fork_child(single);
+	if (single && pthread_mutex_trylock(&kmm.dead_lock) != 0)
+		dead_thread_reset();
 	pthread_mutex_init(&kmm.thread_lock, NULL);
 	pthread_mutex_init(&kmm.dead_lock, NULL);
 	kmm.init_tid = kmm_os_gettid();
 
+	if (single) {
+		INIT_LIST_HEAD(&kmm.threads);
+		if (kmm_thread_phase == 1) {
+			kmm_current = &kmm_boot_thread;
+			kmm_thread_phase = 0;
+		}
+		kmm_vg_quiet_end();
+		return;
+	}
 	list_for_each_safe(pos, n, &kmm.threads) {
 		struct kmm_thread *t = list_entry(pos, struct kmm_thread, node);
 

@@ -54,7 +54,7 @@ static __always_inline bool kmm_vg(void)
 void kmm_vg_init(void);
 void kmm_vg_fork_prepare(void);
 void kmm_vg_fork_parent(void);
-void kmm_vg_fork_child(void);
+void kmm_vg_fork_child(bool single);
 
 /* The entry points under memcheck (vg.c). */
 void *kmm_vg_kmalloc(size_t size, kmm_gfp_t gfp, size_t align);

@@ -177,7 +177,12 @@ static void quarantine_add(void *p, size_t bytes)
 	release(p);
 }
 
-/* Fork: the quarantine lock, like the others, is free in the child. */
+/*
+ * Fork: the quarantine lock, like the others, is free in the child.  A
+ * child of a single-threaded fork that finds it held forked from a signal
+ * handler that interrupted a change of the quarantine: the blocks in it
+ * are left behind (never reused) rather than trusted.
+ */
 void kmm_vg_fork_prepare(void)
 {
 	kmm_lock(&vg_lock);
@@ -188,8 +193,10 @@ void kmm_vg_fork_parent(void)
 	kmm_unlock(&vg_lock);
 }
 
-void kmm_vg_fork_child(void)
+void kmm_vg_fork_child(bool single)
 {
+	if (single && pthread_mutex_trylock(&vg_lock) != 0)
+		q_head = q_count = q_bytes = 0;
 	pthread_mutex_init(&vg_lock, NULL);
 }
 
@@ -530,8 +537,9 @@ void kmm_vg_fork_parent(void)
 {
 }
 
-void kmm_vg_fork_child(void)
+void kmm_vg_fork_child(bool single)
 {
+	(void)single;
 }
 
 void kmm_vg_quarantine_flush(void)

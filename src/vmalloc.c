@@ -50,6 +50,9 @@ static struct vmap_area *vmap_table;
 static size_t vmap_cap;		/* power of two */
 static size_t vmap_count;
 static size_t vmap_bytes;
+/* While the table is replaced: the old one, still mapped. */
+static struct vmap_area *vmap_prev;
+static size_t vmap_prev_cap;
 
 static inline size_t vmap_hash(uintptr_t start)
 {
@@ -71,6 +74,21 @@ static struct vmap_area *__vmap_find(uintptr_t start)
 	}
 }
 
+/*
+ * Stores an entry in an empty slot, its start last (compiler barrier): a
+ * signal handler in this thread may fork, and the child trusts a slot
+ * whose start is set (vmap_rebuild).
+ */
+static void vmap_store(struct vmap_area *slot, const struct vmap_area *va)
+{
+	struct vmap_area tmp = *va;
+
+	tmp.start = 0;
+	*slot = tmp;
+	atomic_signal_fence(memory_order_seq_cst);
+	slot->start = va->start;
+}
+
 static void __vmap_put(struct vmap_area *tab, size_t cap,
 		       const struct vmap_area *va)
 {
@@ -79,15 +97,15 @@ static void __vmap_put(struct vmap_area *tab, size_t cap,
 	vmap_cap = cap;
 	for (i = vmap_hash(va->start); tab[i].start; i = (i + 1) & (cap - 1))
 		;
-	tab[i] = *va;
+	vmap_store(&tab[i], va);
 	vmap_cap = save;
 }
 
 /* Makes room for one more entry; vmap_lock held. */
 static bool __vmap_reserve(void)
 {
-	size_t cap = vmap_cap ? vmap_cap * 2 : 256, i;
-	struct vmap_area *tab;
+	size_t cap = vmap_cap ? vmap_cap * 2 : 256, i, old_cap;
+	struct vmap_area *tab, *old;
 
 	if (vmap_table && (vmap_count + 1) * 2 <= vmap_cap)
 		return true;
@@ -99,10 +117,24 @@ static bool __vmap_reserve(void)
 	for (i = 0; i < vmap_cap; i++)
 		if (vmap_table[i].start)
 			__vmap_put(tab, cap, &vmap_table[i]);
-	if (vmap_table)
-		kmm_os_unmap(vmap_table, vmap_cap * sizeof(*tab));
+	/*
+	 * Table and capacity change together: a child forked from a signal
+	 * handler between the two stores goes back to the old table, which
+	 * is unmapped only after (see vmap_rebuild).
+	 */
+	old = vmap_table;
+	old_cap = vmap_cap;
+	vmap_prev_cap = old_cap;
+	atomic_signal_fence(memory_order_seq_cst);
+	vmap_prev = old;
+	atomic_signal_fence(memory_order_seq_cst);
 	vmap_table = tab;
 	vmap_cap = cap;
+	atomic_signal_fence(memory_order_seq_cst);
+	vmap_prev = NULL;
+	atomic_signal_fence(memory_order_seq_cst);
+	if (old)
+		kmm_os_unmap(old, old_cap * sizeof(*tab));
 	return true;
 }
 
@@ -123,7 +155,7 @@ static void __vmap_remove(struct vmap_area *va)
 				continue;
 			break;
 		}
-		vmap_table[i] = vmap_table[j];
+		vmap_store(&vmap_table[i], &vmap_table[j]);
 		i = j;
 	}
 }
@@ -542,8 +574,66 @@ void kmm_vmalloc_fork_parent(void)
 	kmm_unlock(&kmm.vmap_lock);
 }
 
-void kmm_vmalloc_fork_child(void)
+/*
+ * The child of a single-threaded fork found vmap_lock held: the fork came
+ * from a signal handler that interrupted a change of the registry or of
+ * the cache.  The registry is rehashed into a new table from the slots
+ * whose start is set (each complete: vmap_store), a duplicate left by a
+ * removal in progress counted once; the cache, whose entries shift, is
+ * dropped (its areas stay mapped, never reused).  An area the frame was
+ * registering or taking out is left as the frame left it: no pointer to
+ * it was handed out.
+ */
+static void vmap_rebuild(void)
 {
+	struct vmap_area *old = vmap_table, *tab;
+	size_t old_cap = vmap_cap, i;
+
+	if (vmap_prev) {
+		old = vmap_prev;
+		old_cap = vmap_prev_cap;
+	}
+	vmap_prev = NULL;
+	vmap_cache_nr = 0;
+	vmap_cache_bytes = 0;
+	vmap_count = 0;
+	vmap_bytes = 0;
+	if (!old || !old_cap) {
+		/* The first table was being set up: no area was in it. */
+		vmap_table = NULL;
+		vmap_cap = 0;
+		return;
+	}
+	tab = kmm_os_map(NULL, old_cap * sizeof(*tab), false);
+	if (!tab) {
+		/* Keep the old table, as it is: lookups may miss. */
+		vmap_table = old;
+		vmap_cap = old_cap;
+		for (i = 0; i < old_cap; i++)
+			if (old[i].start) {
+				vmap_count++;
+				vmap_bytes += old[i].size;
+			}
+		return;
+	}
+	kmm_vg_noaccess(tab, old_cap * sizeof(*tab));
+	vmap_table = tab;
+	vmap_cap = old_cap;
+	for (i = 0; i < old_cap; i++) {
+		if (!old[i].start || __vmap_find(old[i].start))
+			continue;
+		__vmap_put(tab, old_cap, &old[i]);
+		vmap_count++;
+		vmap_bytes += old[i].size;
+	}
+	kmm_os_unmap(old, old_cap * sizeof(*tab));
+}
+
+/* single: the parent had one thread and prepare took no lock (thread.c). */
+void kmm_vmalloc_fork_child(bool single)
+{
+	if (single && pthread_mutex_trylock(&kmm.vmap_lock) != 0)
+		vmap_rebuild();
 	pthread_mutex_init(&kmm.vmap_lock, NULL);
 }
 
