@@ -9,16 +9,20 @@
  *   slab.c  vmalloc.c   object caches; dedicated mappings
  *   page_alloc.c        buddy allocator, per-thread page lists
  *   zone.c              reservations, mem_map[], zone table, virt_to_page
- *   os.c                every system call
+ *   os.c  mm_account.c  every system call; KMM_MEMORY_LIMIT's charge and
+ *                       the reclaimers
  *
  * Beside them: thread.c (the per-thread pointer), stats.c (/proc formats),
  * debug.c (options), printk.c (formatting without stdio), vg.c (memcheck).
+ * A layer that holds free memory registers a reclaimer (mm_account.c);
+ * a charge that would fail, and malloc_trim(), go up through those
+ * callbacks, never by name.
  *
  * Lock order, outermost first: vg.c's quarantine lock, kmm.dead_lock,
  * kmm.thread_lock, kmm.cache_lock, kmem_cache->lock (in cache index
- * order), kmm.vmap_lock, kmm.zone_lock, zone->lock (in zone index order).
- * The fork handlers take them in this order, after glibc's stdio list
- * lock (see thread.c).
+ * order), kmm.vmap_lock, kmm_thread.pcp_lock (in kmm.threads order),
+ * kmm.zone_lock, zone->lock (in zone index order).  The fork handlers
+ * take them in this order, after glibc's stdio list lock (see thread.c).
  */
 #ifndef KMM_INTERNAL_H
 #define KMM_INTERNAL_H
@@ -107,7 +111,45 @@ int kmm_os_open_append(const char *path);
 void kmm_os_close(int fd);
 uint64_t kmm_os_random(void);
 pid_t kmm_os_gettid(void);
+void kmm_os_yield(void);
 void kmm_os_abort(void) __attribute__((noreturn));
+
+/* ---------------------------------------------------------- mm_account.c */
+
+/* Charges bytes to KMM_MEMORY_LIMIT, asking the reclaimers if it must. */
+bool kmm_mem_charge(size_t bytes);
+void kmm_mem_uncharge(size_t bytes);
+/* Charges bytes whatever the limit: memory kmm's metadata gives back. */
+void kmm_mem_charge_force(size_t bytes);
+/* Charged bytes the reclaimers hold free: not in MemUsed. */
+size_t kmm_mem_cached(void);
+/* Asks every reclaimer for all it holds beyond keep bytes; returns the
+ * bytes given back to the system. */
+size_t kmm_mem_reclaim_all(size_t keep);
+
+/* What a reclaimer gives back. */
+enum {
+	KMM_RECLAIM_CHARGED = 1u << 0,	/* charged memory: lowers mem_used */
+	KMM_RECLAIM_RESIDENT = 1u << 1,	/* resident memory, to the system */
+};
+
+/*
+ * struct kmm_reclaimer - a layer that holds free memory, as the kernel's
+ * struct shrinker.  count() says how many bytes it holds free (charged
+ * bytes if KMM_RECLAIM_CHARGED); reclaim(want) frees about want bytes or
+ * all it can, and returns the bytes freed.  Lower priority is asked first.
+ * Both are called with no kmm lock held but, at most, kmm.dead_lock.
+ */
+struct kmm_reclaimer {
+	const char *name;
+	size_t (*count)(void);
+	size_t (*reclaim)(size_t want);
+	int priority;
+	unsigned int flags;
+};
+
+/* At initialization only; r must live for good. */
+void kmm_register_reclaimer(const struct kmm_reclaimer *r);
 
 /* ------------------------------------------------------ struct kmm_page */
 
@@ -223,6 +265,7 @@ struct kmm_thread {
 	struct kmm_cpu_slab slab[KMM_MAX_CACHES];
 	struct kmm_pcp pcp[PCP_ORDERS];
 	struct list_head node;	/* kmm.threads, under kmm.thread_lock */
+	_Atomic int pcp_lock;	/* guards pcp[]: see page_alloc.c */
 	pid_t tid;
 	unsigned int order;	/* order of the block this struct lives in */
 };
@@ -374,18 +417,14 @@ void kmm_pcp_drain(struct kmm_thread *t);
 void kmm_page_alloc_fork_prepare(void);
 void kmm_page_alloc_fork_parent(void);
 void kmm_page_alloc_fork_child(bool single);
-/* Releases free memory to the system; returns pages released. */
-size_t kmm_page_trim(size_t keep_pages);
+/* Registers the page lists' and the free pages' reclaimers. */
+void kmm_page_alloc_init(void);
 int kmm_buddy_check(void);	/* 0, or -1 after reporting a broken invariant */
 void kmm_buddy_counts(enum zone_type type, unsigned long nr[NR_PAGE_ORDERS]);
 struct kmm_page_stats {
 	size_t zones, spanned_pages, free_pages, released_pages, reserved_pages;
 };
 void kmm_page_stats(struct kmm_page_stats *st);
-bool kmm_mem_charge(size_t bytes);
-void kmm_mem_uncharge(size_t bytes);
-/* Charged but kept for reuse (thread lists, vfree cache): not in MemUsed. */
-size_t kmm_mem_cached(void);
 void kmm_prep_compound(struct kmm_page *page, unsigned int order);
 void kmm_clear_compound(struct kmm_page *page, unsigned int order);
 
@@ -436,6 +475,8 @@ void *__kmm_slab_alloc_slow(struct kmm_cache *s, kmm_gfp_t gfp);
 void __kmm_slab_free(struct kmm_cache *s, struct kmm_page *page, void *obj,
 		     const char *fn);
 void kmm_slab_flush_thread(struct kmm_thread *t);
+/* Registers the reclaimer of empty slabs and free objects on lists. */
+void kmm_slab_init(void);
 void kmm_slab_fork_prepare(void);
 void kmm_slab_fork_parent(void);
 void kmm_slab_fork_child(bool single);
@@ -669,10 +710,8 @@ void kmm_vmalloc_set_vg_size(const void *p, size_t n);
 size_t kmm_vmalloc_vg_size(const void *p);
 bool __kmm_vfree(const void *p);
 void *__kmm_vrealloc(void *p, size_t size, kmm_gfp_t gfp);
-/* Unmaps the freed areas vfree() keeps for reuse; returns bytes. */
-size_t kmm_vmap_purge(void);
-/* Bytes the areas kept for reuse hold charged. */
-size_t kmm_vmap_cached(void);
+/* Registers the reclaimer of the areas vfree() keeps for reuse. */
+void kmm_vmalloc_init(void);
 void kmm_vmalloc_fork_prepare(void);
 void kmm_vmalloc_fork_parent(void);
 void kmm_vmalloc_fork_child(bool single);

@@ -206,9 +206,13 @@ KMM_EXPORT void free_aligned_sized(void *p, size_t align, size_t size)
 
 KMM_EXPORT int malloc_trim(size_t pad)
 {
+	size_t freed;
+
 	kmm_init();
-	kmm_drain_local_pages();
-	return kmm_page_trim(pad >> PAGE_SHIFT) > 0;
+	kmm_vg_quiet_begin();
+	freed = kmm_mem_reclaim_all(pad);
+	kmm_vg_quiet_end();
+	return freed > 0;
 }
 
 KMM_EXPORT struct mallinfo2 mallinfo2(void)

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/random.h>
@@ -151,6 +152,14 @@ uint64_t kmm_os_random(void)
 	}
 	errno = saved;
 	return v;
+}
+
+void kmm_os_yield(void)
+{
+	int saved = errno;
+
+	sched_yield();
+	errno = saved;
 }
 
 pid_t kmm_os_gettid(void)

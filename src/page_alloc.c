@@ -23,11 +23,16 @@
  * Per-thread page lists (struct kmm_pcp, orders 0..PCP_BLOCK_ORDERS-1)
  * take and give blocks in batches, so slab refills rarely take a zone
  * lock, as the kernel's per-cpu lists do.  The lists of the higher orders
- * hold kmalloc page runs (see "run cache" below).  Pages on them count as
- * allocated.
+ * hold kmalloc page runs (see "run cache" below).  Pages on them stay
+ * charged to KMM_MEMORY_LIMIT (mm_account.c); a reclaimer gives them back,
+ * the calling thread's first, then other threads', when a charge would
+ * fail, and another gives free resident pages to the system for
+ * malloc_trim().
  *
  * Locking: zone->lock guards free_area[], PG_buddy, PG_released of free
- * pages and the counters.  __functions expect it held.
+ * pages and the counters.  __functions expect it held.  A thread's
+ * pcp_lock guards its pcp[] (taken by the owner in slow paths, tried by
+ * reclaimers); zone locks nest inside it.
  */
 #include "internal.h"
 #include "valgrind.h"
@@ -44,56 +49,36 @@
 static const unsigned int pcp_batch[PCP_BLOCK_ORDERS] = { 16, 8, 4, 2 };
 static const unsigned int pcp_high[PCP_BLOCK_ORDERS] = { 48, 24, 12, 6 };
 
-/* --------------------------------------------------------- memory limit */
+/* ------------------------------------------------------ page list lock */
 
 static void run_cache_drain(struct kmm_thread *t, unsigned int from,
 			    unsigned int to);
 static size_t run_cache_pages(const struct kmm_thread *t);
 
-static inline bool try_charge(size_t bytes)
-{
-	size_t limit = kmm.opt.memory_limit;
-	size_t old;
-
-	old = atomic_fetch_add_explicit(&kmm.mem_used, bytes,
-					memory_order_relaxed);
-	if (limit && old + bytes > limit) {
-		atomic_fetch_sub_explicit(&kmm.mem_used, bytes,
-					  memory_order_relaxed);
-		return false;
-	}
-	return true;
-}
-
 /*
- * Memory kept for reuse stays charged: the calling thread's cached page
- * runs and the freed areas vmalloc keeps.  At the limit it goes back
- * first.  (Other threads' runs, 4 MiB each at most, stay theirs.)
+ * A thread's page lists and run cache are its own, but a reclaimer may
+ * drain them from another thread: each list operation holds t->pcp_lock,
+ * a spinlock that costs its owner an exchange and a store, in the slow
+ * paths only (the malloc fast path never reaches pcp[]).  Reclaimers only
+ * try it.  Taken with no other lock held but dead_lock, thread_lock (a
+ * reclaimer) or a cache lock; zone locks nest inside it.
  */
-static __cold bool mem_reclaim(void)
+static inline void pcp_lock(struct kmm_thread *t)
 {
-	struct kmm_thread *t = kmm_thread_or_null();
-	bool any = false;
-
-	if (t && run_cache_pages(t)) {
-		run_cache_drain(t, PCP_BLOCK_ORDERS, PCP_ORDERS);
-		any = true;
-	}
-	if (kmm_vmap_purge())
-		any = true;
-	return any;
+	while (unlikely(atomic_exchange_explicit(&t->pcp_lock, 1,
+						 memory_order_acquire)))
+		kmm_os_yield();
 }
 
-bool kmm_mem_charge(size_t bytes)
+static inline bool pcp_trylock(struct kmm_thread *t)
 {
-	if (likely(try_charge(bytes)))
-		return true;
-	return mem_reclaim() && try_charge(bytes);
+	return !atomic_exchange_explicit(&t->pcp_lock, 1,
+					 memory_order_acquire);
 }
 
-void kmm_mem_uncharge(size_t bytes)
+static inline void pcp_unlock(struct kmm_thread *t)
 {
-	atomic_fetch_sub_explicit(&kmm.mem_used, bytes, memory_order_relaxed);
+	atomic_store_explicit(&t->pcp_lock, 0, memory_order_release);
 }
 
 /* ----------------------------------------------------------- buddy core */
@@ -433,14 +418,19 @@ static struct kmm_page *alloc_block(kmm_gfp_t gfp, unsigned int order,
 	t = kmm_thread_or_null();
 	if (order < PCP_BLOCK_ORDERS && !(gfp & KMM___GFP_DMA32) && t) {
 		pcp = &t->pcp[order];
+		pcp_lock(t);
 		if (unlikely(!pcp->head)) {
 			unsigned int want = pcp_batch[order];
 
+			/* A charge may call reclaimers, which drain lists. */
+			pcp_unlock(t);
 			if (!kmm_mem_charge((PAGE_SIZE << order) * want)) {
 				want = 1;
 				if (!kmm_mem_charge(PAGE_SIZE << order))
 					return NULL;
 			}
+			/* Only the owner adds to its lists: still empty. */
+			pcp_lock(t);
 			pcp->count += rmqueue_bulk(gfp, order, want,
 						   &pcp->head, NULL);
 			if (pcp->count < want)
@@ -448,11 +438,14 @@ static struct kmm_page *alloc_block(kmm_gfp_t gfp, unsigned int order,
 						 (want - pcp->count));
 		}
 		page = pcp->head;
+		if (page) {
+			pcp->head = (struct kmm_page *)page->lru.next;
+			pcp->count--;
+			*zeroed = page->flags & PG_released;
+		}
+		pcp_unlock(t);
 		if (!page)
 			return NULL;
-		pcp->head = (struct kmm_page *)page->lru.next;
-		pcp->count--;
-		*zeroed = page->flags & PG_released;
 	} else {
 		if (!kmm_mem_charge(PAGE_SIZE << order))
 			return NULL;
@@ -480,6 +473,7 @@ static void free_block_pcp(struct kmm_page *page, unsigned int order)
 	pcp = &t->pcp[order];
 	page->flags = 0;
 	page->order = (uint8_t)order;
+	pcp_lock(t);
 	page->lru.next = (struct list_head *)pcp->head;
 	pcp->head = page;
 	if (++pcp->count > pcp_high[order]) {
@@ -492,11 +486,13 @@ static void free_block_pcp(struct kmm_page *page, unsigned int order)
 			free_block(page, order);
 		}
 	}
+	pcp_unlock(t);
 }
 
-/* Gives a thread's page lists and cached runs back to the zones. */
-void kmm_pcp_drain(struct kmm_thread *t)
+/* Gives a thread's page lists and cached runs back; pcp_lock held. */
+static size_t __pcp_drain(struct kmm_thread *t)
 {
+	size_t pages = run_cache_pages(t);
 	unsigned int o;
 
 	run_cache_drain(t, PCP_BLOCK_ORDERS, PCP_ORDERS);
@@ -508,9 +504,26 @@ void kmm_pcp_drain(struct kmm_thread *t)
 
 			pcp->head = (struct kmm_page *)page->lru.next;
 			free_block(page, o);
+			pages += 1UL << o;
 		}
 		pcp->count = 0;
 	}
+	return pages;
+}
+
+static size_t pcp_reclaim_self(struct kmm_thread *t)
+{
+	size_t pages;
+
+	pcp_lock(t);
+	pages = __pcp_drain(t);
+	pcp_unlock(t);
+	return pages;
+}
+
+void kmm_pcp_drain(struct kmm_thread *t)
+{
+	pcp_reclaim_self(t);
 }
 
 static __cold void alloc_warn(kmm_gfp_t gfp, unsigned int order)
@@ -628,10 +641,11 @@ static void free_run(struct kmm_page *page, size_t nr)
  * more than half of KMM_RETAIN (KMM_RETAIN=0 turns the cache off), and
  * per order at most 4 blocks' worth, so a list stays a handful of runs
  * long.  pcp[o].count counts pages, not runs.  Cached runs stay charged
- * to KMM_MEMORY_LIMIT (as the per-thread page lists are); an allocation
- * that fails the limit drains the thread's cache and tries again.
- * kmm_drain_local_pages() and malloc_trim() empty the calling thread's
- * cache; thread exit empties the thread's.
+ * to KMM_MEMORY_LIMIT (as the per-thread page lists are); a charge that
+ * would fail drains them through the page lists' reclaimer, whichever
+ * thread keeps them.  kmm_drain_local_pages() empties the calling
+ * thread's cache, malloc_trim() every thread's; thread exit empties the
+ * thread's.
  *
  * A cached run's head has PG_pcp and is linked through lru.next; its
  * length is kept in the second page (nr_pages), a run having at least 9.
@@ -696,6 +710,7 @@ static bool run_cache_put(struct kmm_page *page, size_t nr)
 	if (page_to_pfn(page) & ((1UL << o) - 1))
 		return false;
 	pcp = &t->pcp[o];
+	pcp_lock(t);
 	/* Over a bound: the older runs go, the one just freed stays. */
 	if (pcp->count + nr > run_cache_order_cap(o))
 		run_cache_drain(t, o, o + 1);
@@ -707,6 +722,7 @@ static bool run_cache_put(struct kmm_page *page, size_t nr)
 	page->lru.next = (struct list_head *)pcp->head;
 	pcp->head = page;
 	pcp->count += (unsigned int)nr;
+	pcp_unlock(t);
 	return true;
 }
 
@@ -720,6 +736,7 @@ static bool run_cache_release(struct kmm_page *page)
 
 	if (!t || o < PCP_BLOCK_ORDERS || o >= PCP_ORDERS)
 		return false;
+	pcp_lock(t);
 	for (link = &t->pcp[o].head; *link;
 	     link = (struct kmm_page **)&(*link)->lru.next) {
 		if (*link == page) {
@@ -727,9 +744,11 @@ static bool run_cache_release(struct kmm_page *page)
 			t->pcp[o].count -= (unsigned int)nr;
 			page[1].nr_pages = 0;
 			free_run(page, nr);
+			pcp_unlock(t);
 			return true;
 		}
 	}
+	pcp_unlock(t);
 	return false;
 }
 
@@ -749,6 +768,7 @@ static struct kmm_page *run_cache_get(kmm_gfp_t gfp, size_t nr,
 	if (!t || order >= PCP_ORDERS || (gfp & KMM___GFP_DMA32))
 		return NULL;
 	pcp = &t->pcp[order];
+	pcp_lock(t);
 	for (link = &pcp->head; *link;
 	     link = (struct kmm_page **)&(*link)->lru.next) {
 		have = (*link)[1].nr_pages;
@@ -772,12 +792,15 @@ static struct kmm_page *run_cache_get(kmm_gfp_t gfp, size_t nr,
 			best = &pcp->head;
 		}
 	}
-	if (!best)
+	if (!best) {
+		pcp_unlock(t);
 		return NULL;
+	}
 	page = *best;
 	have = page[1].nr_pages;
 	*best = (struct kmm_page *)page->lru.next;
 	pcp->count -= (unsigned int)have;
+	pcp_unlock(t);
 	page->flags = 0;
 	page->lru.next = page->lru.prev = NULL;
 	page[1].nr_pages = 0;
@@ -805,7 +828,6 @@ struct kmm_page *kmm_alloc_run(kmm_gfp_t gfp, size_t nr,
 	unsigned int order = order_for_size(nr << PAGE_SHIFT);
 	unsigned long n;
 	struct kmm_page *page;
-	struct kmm_thread *t;
 	struct kmm_zone *z;
 	bool zeroed = false;
 
@@ -820,11 +842,6 @@ struct kmm_page *kmm_alloc_run(kmm_gfp_t gfp, size_t nr,
 			goto out;
 	}
 	page = alloc_block(gfp | KMM___GFP_NOWARN, order, &zeroed);
-	if (!page && (t = kmm_thread_or_null()) && run_cache_pages(t)) {
-		/* The cache may hold what the memory limit refuses. */
-		run_cache_drain(t, PCP_BLOCK_ORDERS, PCP_ORDERS);
-		page = alloc_block(gfp | KMM___GFP_NOWARN, order, &zeroed);
-	}
 	if (!page) {
 		alloc_warn(gfp, order);
 		return NULL;
@@ -912,13 +929,14 @@ again:
 	return true;
 }
 
+/* ---------------------------------------------------------- reclaimers */
+
 /*
- * Memory charged but not handed out: what the threads keep on their page
- * lists and run caches, and the areas vfree() keeps.  MemUsed leaves it
- * out.  Other threads' counts are read without their owners' consent: a
- * statistic, exact when they are idle.
+ * Charged pages not handed out: what the threads keep on their page lists
+ * and run caches.  Other threads' counts are read without their owners'
+ * consent: a statistic, exact when they are idle.
  */
-size_t kmm_mem_cached(void)
+static size_t pcp_count(void)
 {
 	struct list_head *pos;
 	size_t pages = 0;
@@ -934,28 +952,93 @@ size_t kmm_mem_cached(void)
 		pages += run_cache_pages(t);
 	}
 	kmm_unlock(&kmm.thread_lock);
-	return (pages << PAGE_SHIFT) + kmm_vmap_cached();
+	return pages << PAGE_SHIFT;
 }
 
-/* ------------------------------------------------------------ trimming */
-
 /*
- * malloc_trim's work: the areas vfree() keeps go too, then every zone
- * keeps at most keep_pages dirty pages.
+ * Drains the calling thread's page lists, then other threads' until want
+ * bytes went back: an idle thread's lists (up to 4.75 MiB with its run
+ * cache) are as good as free.  A thread busy with its lists is passed
+ * over.
  */
-size_t kmm_page_trim(size_t keep_pages)
+static size_t pcp_reclaim(size_t want)
 {
-	size_t total = kmm_vmap_purge() >> PAGE_SHIFT;
+	struct kmm_thread *self = kmm_thread_or_null();
+	struct list_head *pos;
+	size_t pages = 0;
+
+	if (self)
+		pages += pcp_reclaim_self(self);
+	kmm_lock(&kmm.thread_lock);
+	list_for_each(pos, &kmm.threads) {
+		struct kmm_thread *t = list_entry(pos, struct kmm_thread, node);
+
+		if ((pages << PAGE_SHIFT) >= want)
+			break;
+		if (t == self || !pcp_trylock(t))
+			continue;
+		pages += __pcp_drain(t);
+		pcp_unlock(t);
+	}
+	kmm_unlock(&kmm.thread_lock);
+	return pages << PAGE_SHIFT;
+}
+
+/* Free resident pages of the zones: they go back with MADV_DONTNEED. */
+static size_t buddy_count(void)
+{
 	int i, n = atomic_load_explicit(&kmm.nr_zones, memory_order_acquire);
+	size_t pages = 0;
 
 	for (i = 0; i < n; i++) {
 		struct kmm_zone *z = kmm.zones[i];
 
 		kmm_lock(&z->lock);
-		total += __zone_release(z, keep_pages, 0);
+		pages += z->dirty_pages;
 		kmm_unlock(&z->lock);
 	}
-	return total;
+	return pages << PAGE_SHIFT;
+}
+
+/* Releases the largest free blocks first until want bytes went back. */
+static size_t buddy_reclaim(size_t want)
+{
+	int i, n = atomic_load_explicit(&kmm.nr_zones, memory_order_acquire);
+	size_t pages = 0, left = want >> PAGE_SHIFT;
+
+	for (i = 0; i < n && pages < left; i++) {
+		struct kmm_zone *z = kmm.zones[i];
+		unsigned long keep;
+
+		kmm_lock(&z->lock);
+		keep = z->dirty_pages > left - pages ?
+			       z->dirty_pages - (left - pages) : 0;
+		pages += __zone_release(z, keep, 0);
+		kmm_unlock(&z->lock);
+	}
+	return pages << PAGE_SHIFT;
+}
+
+static const struct kmm_reclaimer pcp_reclaimer = {
+	.name = "page lists",
+	.count = pcp_count,
+	.reclaim = pcp_reclaim,
+	.priority = 30,
+	.flags = KMM_RECLAIM_CHARGED,
+};
+
+static const struct kmm_reclaimer buddy_reclaimer = {
+	.name = "free pages",
+	.count = buddy_count,
+	.reclaim = buddy_reclaim,
+	.priority = 90,
+	.flags = KMM_RECLAIM_RESIDENT,
+};
+
+void kmm_page_alloc_init(void)
+{
+	kmm_register_reclaimer(&pcp_reclaimer);
+	kmm_register_reclaimer(&buddy_reclaimer);
 }
 
 /* ---------------------------------------------------------- public API */
@@ -1222,10 +1305,14 @@ int kmm_buddy_check(void)
 
 /* ----------------------------------------------------------------- fork */
 
+/* kmm.thread_lock is held: the thread list stands still. */
 void kmm_page_alloc_fork_prepare(void)
 {
 	int i, n = atomic_load_explicit(&kmm.nr_zones, memory_order_acquire);
+	struct list_head *pos;
 
+	list_for_each(pos, &kmm.threads)
+		pcp_lock(list_entry(pos, struct kmm_thread, node));
 	kmm_lock(&kmm.zone_lock);
 	for (i = 0; i < n; i++)
 		kmm_lock(&kmm.zones[i]->lock);
@@ -1235,9 +1322,13 @@ void kmm_page_alloc_fork_parent(void)
 {
 	int i, n = atomic_load_explicit(&kmm.nr_zones, memory_order_acquire);
 
+	struct list_head *pos;
+
 	for (i = n - 1; i >= 0; i--)
 		kmm_unlock(&kmm.zones[i]->lock);
 	kmm_unlock(&kmm.zone_lock);
+	list_for_each(pos, &kmm.threads)
+		pcp_unlock(list_entry(pos, struct kmm_thread, node));
 }
 
 /* Is [page, page + n) a free block by its tail pages' flags? */
@@ -1316,6 +1407,7 @@ static void zone_rebuild(struct kmm_zone *z)
 void kmm_page_alloc_fork_child(bool single)
 {
 	int i, n = atomic_load_explicit(&kmm.nr_zones, memory_order_acquire);
+	struct list_head *pos;
 
 	for (i = 0; i < n; i++) {
 		struct kmm_zone *z = kmm.zones[i];
@@ -1325,4 +1417,6 @@ void kmm_page_alloc_fork_child(bool single)
 		pthread_mutex_init(&z->lock, NULL);
 	}
 	pthread_mutex_init(&kmm.zone_lock, NULL);
+	list_for_each(pos, &kmm.threads)
+		pcp_unlock(list_entry(pos, struct kmm_thread, node));
 }

@@ -40,6 +40,13 @@
  * is made of the same links, so a refill from it is checked as it is
  * popped.
  *
+ * Free memory.  A cache keeps a few empty slabs (min_partial) and the
+ * threads' lists hold free objects.  The slab reclaimer (mm_account.c)
+ * frees the empty slabs and the calling thread's lists when a charge
+ * would fail or malloc_trim() runs.  Another thread's lists cannot be
+ * taken (its fast paths take no lock): the reclaimer counts them, and
+ * the memory limit does not count what stays there as in use.
+ *
  * Locking: s->lock guards s->partial, nr_partial, nr_empty and on_partial.
  * A push that moves a slab between lists (full -> partial, partial ->
  * empty) takes s->lock before its compare-and-swap, as SLUB takes
@@ -485,9 +492,10 @@ static void flush_cpu_slab(struct kmm_cache *s, struct kmm_thread *t)
 	flush_objects(s, &t->slab[s->index], 0);
 }
 
-/* Frees the empty slabs on the partial list. */
-static void discard_empty(struct kmm_cache *s)
+/* Frees the empty slabs on the partial list; returns their bytes. */
+static size_t discard_empty(struct kmm_cache *s)
 {
+	size_t bytes = 0;
 	struct list_head *pos, *n;
 	struct list_head victims;
 
@@ -510,7 +518,78 @@ static void discard_empty(struct kmm_cache *s)
 
 		list_del(&page->slab_list);
 		discard_slab(s, page);
+		bytes += PAGE_SIZE << s->order;
 	}
+	return bytes;
+}
+
+/* ----------------------------------------------------------- reclaimer */
+
+/*
+ * Free slab memory: empty slabs the caches keep, and the objects on the
+ * threads' lists.  Another thread's lists are its own (its fast paths
+ * take no lock), so they are counted here but never taken: the limit
+ * lets a charge pass by what is still counted once every reclaimer was
+ * asked (mm_account.c).  Counts are read without their owners' leave.
+ */
+static size_t slab_count(void)
+{
+	struct list_head *pos;
+	size_t bytes = 0;
+	int i;
+
+	kmm_lock(&kmm.thread_lock);
+	kmm_lock(&kmm.cache_lock);
+	for (i = 0; i < kmm.nr_caches; i++) {
+		struct kmm_cache *s = kmm.caches[i];
+		size_t objects = 0;
+
+		if (!s)
+			continue;
+		list_for_each(pos, &kmm.threads)
+			objects += list_entry(pos, struct kmm_thread, node)
+					   ->slab[i].count;
+		bytes += objects * s->size +
+			 (size_t)s->nr_empty * (PAGE_SIZE << s->order);
+	}
+	kmm_unlock(&kmm.cache_lock);
+	kmm_unlock(&kmm.thread_lock);
+	return bytes;
+}
+
+/*
+ * Gives the calling thread's lists back to their slabs, then frees every
+ * empty slab; returns the bytes of slabs freed.  The pages go to the
+ * calling thread's page lists, which the next reclaimer drains.
+ */
+static size_t slab_reclaim(size_t want)
+{
+	struct kmm_thread *t = kmm_thread_or_null();
+	size_t bytes = 0;
+	int i;
+
+	(void)want;
+	if (t)
+		kmm_slab_flush_thread(t);
+	kmm_lock(&kmm.cache_lock);
+	for (i = 0; i < kmm.nr_caches; i++)
+		if (kmm.caches[i])
+			bytes += discard_empty(kmm.caches[i]);
+	kmm_unlock(&kmm.cache_lock);
+	return bytes;
+}
+
+static const struct kmm_reclaimer slab_reclaimer = {
+	.name = "slabs",
+	.count = slab_count,
+	.reclaim = slab_reclaim,
+	.priority = 20,
+	.flags = KMM_RECLAIM_CHARGED,
+};
+
+void kmm_slab_init(void)
+{
+	kmm_register_reclaimer(&slab_reclaimer);
 }
 
 /* ---------------------------------------------------------- statistics */

@@ -77,7 +77,7 @@ static __noinline int meminfo(int fd)
 {
 	struct kmm_page_stats ps;
 	struct kmm_vmalloc_stats vs;
-	size_t slab = 0;
+	size_t slab = 0, used, cached;
 	int i, ret = 0;
 
 	kmm_page_stats(&ps);
@@ -96,8 +96,10 @@ static __noinline int meminfo(int fd)
 	ret |= meminfo_line(fd, "MemFree:", ps.free_pages << PAGE_SHIFT);
 	ret |= meminfo_line(fd, "MemReleased:",
 			    ps.released_pages << PAGE_SHIFT);
-	ret |= meminfo_line(fd, "MemUsed:",
-			    atomic_load(&kmm.mem_used) - kmm_mem_cached());
+	/* Counts read one after the other: the difference may dip below 0. */
+	used = atomic_load(&kmm.mem_used);
+	cached = kmm_mem_cached();
+	ret |= meminfo_line(fd, "MemUsed:", used > cached ? used - cached : 0);
 	ret |= meminfo_line(fd, "Slab:", slab);
 	ret |= meminfo_line(fd, "PageTables:",
 			    ps.reserved_pages << PAGE_SHIFT);

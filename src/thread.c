@@ -63,6 +63,9 @@ void kmm_init_slow(void)
 		kmm_parse_options();
 		kmm_free_cookie = (uintptr_t)kmm_os_random() | 1;
 		pthread_key_create(&kmm.thread_key, thread_exit);
+		kmm_vmalloc_init();
+		kmm_slab_init();
+		kmm_page_alloc_init();
 		kmm_kmalloc_init();
 		atomic_store_explicit(&kmm.init_state, 2, memory_order_release);
 		return;
@@ -129,8 +132,7 @@ static void thread_free(struct kmm_thread *t)
 	list_del(&t->node);
 	kmm_unlock(&kmm.thread_lock);
 	kmm_vg_noaccess(t, PAGE_SIZE << t->order);
-	atomic_fetch_add_explicit(&kmm.mem_used, PAGE_SIZE << thread_order(),
-				  memory_order_relaxed);
+	kmm_mem_charge_force(PAGE_SIZE << thread_order());
 	__kmm_free_pages(page, thread_order());
 }
 

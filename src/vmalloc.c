@@ -15,8 +15,9 @@
  * its guard page and its pages as they are, to vmap_cache[]; it is no
  * longer registered, so vmallocinfo, is_vmalloc_addr() and free() do not
  * see it.  It stays charged to KMM_MEMORY_LIMIT (a reuse of the same
- * size then costs no atomic operation); a charge that fails purges the
- * cache and tries again.  An allocation takes a cached area of the same
+ * size then costs no atomic operation); the cache registers the first
+ * reclaimer asked (mm_account.c), so a charge that would fail unmaps the
+ * kept areas before anything else.  An allocation takes a cached area of the same
  * size, or the smallest larger one with its excess unmapped; __GFP_ZERO
  * (vzalloc, calloc) gives its pages back with madvise(MADV_DONTNEED)
  * first, so they read as zero as a new mapping's do.  The cache holds at
@@ -259,13 +260,14 @@ static void vmap_trim(struct vmap_area *va, size_t len)
 	va->map_size = len + PAGE_SIZE;
 }
 
-size_t kmm_vmap_purge(void)
+/* Unmaps the cached areas, newest first, until want bytes went. */
+static size_t vmap_purge(size_t want)
 {
 	struct vmap_area victim;
 	size_t bytes = 0;
 
 	/* A racy peek, as in vmap_reuse(). */
-	while (vmap_cache_nr) {
+	while (vmap_cache_nr && bytes < want) {
 		kmm_lock(&kmm.vmap_lock);
 		if (!vmap_cache_nr) {
 			kmm_unlock(&kmm.vmap_lock);
@@ -281,7 +283,7 @@ size_t kmm_vmap_purge(void)
 }
 
 /* Bytes the cached areas keep charged (their guard pages are not). */
-size_t kmm_vmap_cached(void)
+static size_t vmap_cached(void)
 {
 	size_t bytes;
 
@@ -289,6 +291,20 @@ size_t kmm_vmap_cached(void)
 	bytes = vmap_cache_bytes - vmap_cache_nr * PAGE_SIZE;
 	kmm_unlock(&kmm.vmap_lock);
 	return bytes;
+}
+
+/* Kept areas are the cheapest memory to lose: asked first. */
+static const struct kmm_reclaimer vmap_reclaimer = {
+	.name = "vmalloc areas",
+	.count = vmap_cached,
+	.reclaim = vmap_purge,
+	.priority = 10,
+	.flags = KMM_RECLAIM_CHARGED | KMM_RECLAIM_RESIDENT,
+};
+
+void kmm_vmalloc_init(void)
+{
+	kmm_register_reclaimer(&vmap_reclaimer);
 }
 
 /* Registers an area made or reused; false (nothing changed) on failure. */
@@ -309,8 +325,8 @@ static bool vmap_register(const struct vmap_area *va)
 /*
  * A cached area made ready for len bytes, or false.  It comes charged:
  * areas stay charged to KMM_MEMORY_LIMIT while cached (so a reuse of the
- * same size costs no atomic operation); a charge that fails purges the
- * cache (kmm_mem_charge).
+ * same size costs no atomic operation); a charge that would fail purges
+ * the cache (vmap_reclaimer).
  */
 static bool vmap_reuse(size_t len, size_t align, kmm_gfp_t gfp, bool huge,
 		       const void *caller, struct vmap_area *va)
@@ -370,7 +386,7 @@ void *__kmm_vmalloc(size_t size, size_t align, kmm_gfp_t gfp, bool huge,
 		return NULL;
 	map_len = len + PAGE_SIZE + (align > PAGE_SIZE ? align : 0);
 	p = (uintptr_t)kmm_os_map_area(map_len);
-	if (!p && kmm_vmap_purge())
+	if (!p && vmap_purge(SIZE_MAX))
 		p = (uintptr_t)kmm_os_map_area(map_len);
 	if (!p) {
 		kmm_mem_uncharge(len);

@@ -4,7 +4,8 @@
  * cache works: same address natively), vzalloc and kzalloc of it read as
  * zero, a reused area still has its guard page right after its end, freed
  * areas are absent from vmallocinfo and is_vmalloc_addr while cached, and
- * malloc_trim's purge (kmm_page_trim) unmaps them: MemUsed drops back.
+ * malloc_trim's reclaim (kmm_mem_reclaim_all) unmaps them: MemUsed drops
+ * back.
  */
 #include "ut.h"
 
@@ -87,15 +88,15 @@ int main(void)
 	vfree(q);
 
 	/* The purge unmaps what is kept: nothing stays charged. */
-	kmm_page_trim(0);
+	kmm_mem_reclaim_all(0);
 	q = vmalloc(SIZE);
 	expect_nonnull(q);
 	vfree(q);
 	if (ut_native()) {
 		size_t before = atomic_load(&kmm.mem_used);
 
-		expect(kmm_vmap_purge() >= SIZE, "kmm_vmap_purge: expected "
-		       "the kept %lu bytes unmapped", SIZE);
+		expect(kmm_mem_reclaim_all(0) >= SIZE, "kmm_mem_reclaim_all: "
+		       "expected the kept %lu bytes unmapped", SIZE);
 		expect(atomic_load(&kmm.mem_used) + SIZE <= before,
 		       "after the purge: expected %lu bytes less charged, got "
 		       "%zu then %zu", SIZE, before,
