@@ -17,8 +17,9 @@ LAYERS='
 10 os          every system call
 20 printk      formatting and reports, without stdio or allocation
 30 debug       options: the KMM_* variables, read once
+35 mm_account  the memory-limit charge and the list of reclaimers
 40 zone        reservations, mem_map[], the zone table
-50 page_alloc  buddy allocator, per-thread page lists, memory limit
+50 page_alloc  buddy allocator, per-thread page lists
 60 slab        object caches, per-thread object lists
 60 vmalloc     areas in mappings of their own, the vmap_area registry
 70 kmalloc     size classes; routes to slab, page runs or vmalloc
@@ -40,8 +41,6 @@ EXCEPTIONS='
 *          thread     kmm_init_slow       every entry point starts kmm on first use (kmm_init)
 slab       thread     kmm_thread_slow     the slab slow path makes a thread'"'"'s state at its first allocation
 zone       page_alloc kmm_zone_add_fresh  a new zone'"'"'s first blocks go onto the buddy free lists
-page_alloc vmalloc    kmm_vmap_purge      a failed charge purges the areas vfree keeps: to be replaced by reclaimers
-page_alloc vmalloc    kmm_vmap_cached     the memory-limit accounting counts the areas vfree keeps: moves with accounting
 page_alloc vg         kmm_vg_*            under memcheck the page entry points hand over to vg.c (hooks being restructured)
 slab       vg         kmm_vg_*            under memcheck the cache entry points hand over to vg.c (hooks being restructured)
 kmalloc    vg         kmm_vg_*            under memcheck the kmalloc entry points hand over to vg.c (hooks being restructured)
