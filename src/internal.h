@@ -7,6 +7,7 @@
  *   malloc.c, new.c     C and C++ semantics
  *   kmalloc.c           size -> slab cache | exact pages | vmalloc
  *   slab.c  vmalloc.c   object caches; dedicated mappings
+ *   page_runs.c         kmalloc's page runs, the threads' run caches
  *   page_alloc.c        buddy allocator, per-thread page lists
  *   zone.c              reservations, mem_map[], zone table, virt_to_page
  *   os.c  mm_account.c  every system call; KMM_MEMORY_LIMIT's charge and
@@ -20,9 +21,10 @@
  *
  * Lock order, outermost first: vg.c's quarantine lock, kmm.dead_lock,
  * kmm.thread_lock, kmm.cache_lock, kmem_cache->lock (in cache index
- * order), kmm.vmap_lock, kmm_thread.pcp_lock (in kmm.threads order),
- * kmm.zone_lock, zone->lock (in zone index order).  The fork handlers
- * take them in this order, after glibc's stdio list lock (see thread.c).
+ * order), kmm.vmap_lock, kmm_thread.runs_lock, kmm_thread.pcp_lock (each
+ * in kmm.threads order), kmm.zone_lock, zone->lock (in zone index order).
+ * The fork handlers take them in this order, after glibc's stdio list
+ * lock (see thread.c).
  */
 #ifndef KMM_INTERNAL_H
 #define KMM_INTERNAL_H
@@ -161,7 +163,7 @@ enum {
 	PG_slab = 1u << 3,	   /* head of a slab */
 	PG_released = 1u << 5,	   /* given back with madvise: reads zero */
 	PG_some_released = 1u << 6, /* free block head: some page released */
-	PG_pcp = 1u << 7,	   /* on a per-thread page list */
+	PG_cached = 1u << 7,	   /* head of a run in a thread's run cache */
 	PG_large = 1u << 8,	   /* head of a kmalloc page run */
 	PG_clean = 1u << 9,	   /* free block head: every page released */
 };
@@ -181,7 +183,7 @@ struct kmm_page {
 	uint8_t zone_type;
 	_Atomic int32_t refcount;
 	union {
-		/* Free block (PG_buddy) or per-thread list (PG_pcp). */
+		/* Free block (PG_buddy), per-thread list or run cache. */
 		struct list_head lru;
 		/* PG_tail. */
 		struct kmm_page *compound_head;
@@ -247,7 +249,7 @@ static inline uintptr_t zone_base(const struct kmm_zone *z)
 /* ------------------------------------------------------ per-thread state */
 
 #define KMM_MAX_CACHES 256
-#define PCP_ORDERS NR_PAGE_ORDERS	/* 0..3: blocks; 4..10: kmalloc runs */
+#define PCP_ORDERS 4		/* per-thread page lists: orders 0..3 */
 
 /* A thread's free objects of one cache: see slab.c. */
 struct kmm_cpu_slab {
@@ -261,11 +263,19 @@ struct kmm_pcp {
 	unsigned int count;
 };
 
+/* kmalloc page runs cut from blocks of one order: see page_runs.c. */
+struct kmm_run_list {
+	struct kmm_page *head;	/* singly linked through lru.next */
+	unsigned int pages;
+};
+
 struct kmm_thread {
 	struct kmm_cpu_slab slab[KMM_MAX_CACHES];
 	struct kmm_pcp pcp[PCP_ORDERS];
+	struct kmm_run_list runs[NR_PAGE_ORDERS];
 	struct list_head node;	/* kmm.threads, under kmm.thread_lock */
 	_Atomic int pcp_lock;	/* guards pcp[]: see page_alloc.c */
+	_Atomic int runs_lock;	/* guards runs[]: see page_runs.c */
 	pid_t tid;
 	unsigned int order;	/* order of the block this struct lives in */
 };
@@ -411,8 +421,12 @@ void __kmm_free_pages(struct kmm_page *page, unsigned int order);
 /* A run of nr pages (not a power of two): the tail of the block is freed. */
 struct kmm_page *kmm_alloc_run(kmm_gfp_t gfp, size_t nr, unsigned int align_order);
 void kmm_free_run(struct kmm_page *page, size_t nr);
-/* Takes the free pages after a run so it grows from nr to want pages. */
-bool kmm_grow_run(struct kmm_page *page, size_t nr, size_t want);
+/*
+ * Takes the free pages after a run so it grows from nr to want pages; on
+ * failure *in_way is the allocated block in the way, if any.
+ */
+bool kmm_grow_run(struct kmm_page *page, size_t nr, size_t want,
+		  struct kmm_page **in_way);
 void kmm_pcp_drain(struct kmm_thread *t);
 void kmm_page_alloc_fork_prepare(void);
 void kmm_page_alloc_fork_parent(void);
@@ -434,6 +448,19 @@ static inline unsigned int order_for_size(size_t size)
 		return 0;
 	return (unsigned int)(64 - __builtin_clzl((size - 1) >> PAGE_SHIFT));
 }
+
+/* ---------------------------------------------------------- page_runs.c */
+
+/* kmalloc's page runs, through the thread's run cache. */
+struct kmm_page *kmm_runs_alloc(kmm_gfp_t gfp, size_t nr,
+				unsigned int align_order);
+void kmm_runs_free(struct kmm_page *page, size_t nr);
+bool kmm_runs_grow(struct kmm_page *page, size_t nr, size_t want);
+void kmm_runs_drain(struct kmm_thread *t);
+void kmm_runs_init(void);
+void kmm_runs_fork_prepare(void);
+void kmm_runs_fork_parent(void);
+void kmm_runs_fork_child(void);
 
 /* -------------------------------------------------------------- slab.c */
 

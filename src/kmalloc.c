@@ -3,8 +3,9 @@
  *
  * A size goes to one of three places:
  *   size <= 32 KiB            a kmalloc cache (slab.c)
- *   size <= vmalloc threshold a run of pages from the buddy allocator,
- *                             with alloc_pages_exact semantics (PG_large)
+ *   size <= vmalloc threshold a run of pages (page_runs.c: the thread's
+ *                             run cache, else the buddy allocator, with
+ *                             alloc_pages_exact semantics) (PG_large)
  *   larger                    vmalloc.c, a mapping of its own
  * The threshold is the largest buddy block (4 MiB) unless
  * KMM_VMALLOC_THRESHOLD lowers it.
@@ -74,7 +75,7 @@ size_t kmm_vmalloc_threshold(void)
 static void *kmalloc_large(size_t size, kmm_gfp_t gfp, unsigned int align_order)
 {
 	size_t nr = (size + PAGE_SIZE - 1) >> PAGE_SHIFT;
-	struct kmm_page *page = kmm_alloc_run(gfp, nr, align_order);
+	struct kmm_page *page = kmm_runs_alloc(gfp, nr, align_order);
 
 	if (!page)
 		return NULL;
@@ -170,7 +171,7 @@ void __kmm_kfree(void *p, const char *fn)
 		return;
 	}
 	if ((page->flags & PG_large) && __page_address(page) == p) {
-		kmm_free_run(page, page->nr_pages);
+		kmm_runs_free(page, page->nr_pages);
 		return;
 	}
 	kmm_invalid_free(p, fn);
@@ -268,7 +269,7 @@ void *__kmm_krealloc(void *p, size_t size, kmm_gfp_t gfp, const char *fn)
 			 */
 			if (size > old && size <= kmm_vmalloc_threshold() &&
 			    !(gfp & KMM___GFP_DMA32) &&
-			    kmm_grow_run(page, nr, want)) {
+			    kmm_runs_grow(page, nr, want)) {
 				page->nr_pages = want;
 				if (gfp & KMM___GFP_ZERO)
 					memset((char *)p + old, 0, size - old);
@@ -283,7 +284,7 @@ void *__kmm_krealloc(void *p, size_t size, kmm_gfp_t gfp, const char *fn)
 	 * four times the size it needs (or from the largest run the thread
 	 * has cached): the rest goes back to the free lists at once, so the
 	 * run wastes nothing, but it is where the next growths of a realloc
-	 * chain land in place (kmm_grow_run): the chain copies once per
+	 * chain land in place (kmm_runs_grow): the chain copies once per
 	 * quadrupling at most, not at every step.
 	 */
 	if (size > old && size > REALLOC_RUN_MIN &&

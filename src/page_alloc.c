@@ -20,14 +20,16 @@
  * until half of it is left: memory freed and allocated back and forth
  * stays mapped (hysteresis), memory freed for good goes back.
  *
- * Per-thread page lists (struct kmm_pcp, orders 0..PCP_BLOCK_ORDERS-1)
+ * Per-thread page lists (struct kmm_pcp, orders 0..PCP_ORDERS-1)
  * take and give blocks in batches, so slab refills rarely take a zone
- * lock, as the kernel's per-cpu lists do.  The lists of the higher orders
- * hold kmalloc page runs (see "run cache" below).  Pages on them stay
- * charged to KMM_MEMORY_LIMIT (mm_account.c); a reclaimer gives them back,
- * the calling thread's first, then other threads', when a charge would
- * fail, and another gives free resident pages to the system for
- * malloc_trim().
+ * lock, as the kernel's per-cpu lists do.  Pages on them stay charged to
+ * KMM_MEMORY_LIMIT (mm_account.c); a reclaimer gives them back, the
+ * calling thread's first, then other threads', when a charge would fail,
+ * and another gives free resident pages to the system for malloc_trim().
+ *
+ * Page runs (kmm_alloc_run): a run of any number of pages, cut from a
+ * buddy block whose tail goes back, as the kernel's alloc_pages_exact.
+ * kmalloc's cache of runs sits above, in page_runs.c.
  *
  * Locking: zone->lock guards free_area[], PG_buddy, PG_released of free
  * pages and the counters.  __functions expect it held.  A thread's
@@ -43,20 +45,13 @@
 /* Blocks below this order are not worth a system call to release. */
 #define RELEASE_MIN_ORDER 3
 
-/* pcp[] below this order holds blocks; from it up, kmalloc page runs. */
-#define PCP_BLOCK_ORDERS 4
-
-static const unsigned int pcp_batch[PCP_BLOCK_ORDERS] = { 16, 8, 4, 2 };
-static const unsigned int pcp_high[PCP_BLOCK_ORDERS] = { 48, 24, 12, 6 };
+static const unsigned int pcp_batch[PCP_ORDERS] = { 16, 8, 4, 2 };
+static const unsigned int pcp_high[PCP_ORDERS] = { 48, 24, 12, 6 };
 
 /* ------------------------------------------------------ page list lock */
 
-static void run_cache_drain(struct kmm_thread *t, unsigned int from,
-			    unsigned int to);
-static size_t run_cache_pages(const struct kmm_thread *t);
-
 /*
- * A thread's page lists and run cache are its own, but a reclaimer may
+ * A thread's page lists are its own, but a reclaimer may
  * drain them from another thread: each list operation holds t->pcp_lock,
  * a spinlock that costs its owner an exchange and a store, in the slow
  * paths only (the malloc fast path never reaches pcp[]).  Reclaimers only
@@ -416,7 +411,7 @@ static struct kmm_page *alloc_block(kmm_gfp_t gfp, unsigned int order,
 	if (order > MAX_PAGE_ORDER)
 		return NULL;
 	t = kmm_thread_or_null();
-	if (order < PCP_BLOCK_ORDERS && !(gfp & KMM___GFP_DMA32) && t) {
+	if (order < PCP_ORDERS && !(gfp & KMM___GFP_DMA32) && t) {
 		pcp = &t->pcp[order];
 		pcp_lock(t);
 		if (unlikely(!pcp->head)) {
@@ -465,7 +460,7 @@ static void free_block_pcp(struct kmm_page *page, unsigned int order)
 	struct kmm_thread *t = kmm_thread_or_null();
 	struct kmm_pcp *pcp;
 
-	if (order >= PCP_BLOCK_ORDERS || !t ||
+	if (order >= PCP_ORDERS || !t ||
 	    page_zone(page)->type != ZONE_NORMAL) {
 		free_block(page, order);
 		return;
@@ -489,14 +484,13 @@ static void free_block_pcp(struct kmm_page *page, unsigned int order)
 	pcp_unlock(t);
 }
 
-/* Gives a thread's page lists and cached runs back; pcp_lock held. */
+/* Gives a thread's page lists back; pcp_lock held. */
 static size_t __pcp_drain(struct kmm_thread *t)
 {
-	size_t pages = run_cache_pages(t);
+	size_t pages = 0;
 	unsigned int o;
 
-	run_cache_drain(t, PCP_BLOCK_ORDERS, PCP_ORDERS);
-	for (o = 0; o < PCP_BLOCK_ORDERS; o++) {
+	for (o = 0; o < PCP_ORDERS; o++) {
 		struct kmm_pcp *pcp = &t->pcp[o];
 
 		while (pcp->head) {
@@ -606,7 +600,8 @@ static void __free_range(struct kmm_zone *z, unsigned long pfn,
 	}
 }
 
-static void free_run(struct kmm_page *page, size_t nr)
+/* Frees a run of nr pages (or the tail of one) to its zone. */
+void kmm_free_run(struct kmm_page *page, size_t nr)
 {
 	struct kmm_zone *z = page_zone(page);
 
@@ -618,203 +613,6 @@ static void free_run(struct kmm_page *page, size_t nr)
 		__zone_release(z, retain_pages() / 2, RELEASE_MIN_ORDER);
 	kmm_unlock(&z->lock);
 	kmm_mem_uncharge(nr << PAGE_SHIFT);
-}
-
-/*
- * Run cache.  A kmalloc page run (33 KiB .. 4 MiB) costs two zone lock
- * round trips, a split and a merge per malloc+free pair; programs free
- * and allocate the same large sizes over and over (buffers, vectors), so
- * a run freed by kfree() stays on its thread's list pcp[o], o being the
- * order of the block it was cut from, and an allocation of the same
- * number of pages takes it back without a lock.  A run is never rounded
- * up: a cached run of more pages of the same order is trimmed (one zone
- * lock), so the waste stays under one page.
- *
- * A run on pcp[o] starts on a 2^o-page boundary, as a block of order o
- * does: kmm_alloc_run hands it out for requests aligned to its order
- * (memalign, power-of-two kmalloc sizes) without looking.  A run grown in
- * place (kmm_grow_run) keeps the start of the smaller block it was cut
- * from, so it may be less aligned than the order of its new length: such
- * a run goes back to the zone when freed, not into the cache.
- *
- * Bounds: a thread keeps at most RUN_CACHE_PAGES pages (4 MiB) and no
- * more than half of KMM_RETAIN (KMM_RETAIN=0 turns the cache off), and
- * per order at most 4 blocks' worth, so a list stays a handful of runs
- * long.  pcp[o].count counts pages, not runs.  Cached runs stay charged
- * to KMM_MEMORY_LIMIT (as the per-thread page lists are); a charge that
- * would fail drains them through the page lists' reclaimer, whichever
- * thread keeps them.  kmm_drain_local_pages() empties the calling
- * thread's cache, malloc_trim() every thread's; thread exit empties the
- * thread's.
- *
- * A cached run's head has PG_pcp and is linked through lru.next; its
- * length is kept in the second page (nr_pages), a run having at least 9.
- */
-#define RUN_CACHE_PAGES (4UL << (20 - PAGE_SHIFT))
-
-static inline size_t run_cache_cap(void)
-{
-	return MIN(RUN_CACHE_PAGES, retain_pages() / 2);
-}
-
-static inline size_t run_cache_order_cap(unsigned int o)
-{
-	return MIN(RUN_CACHE_PAGES, 4UL << o);
-}
-
-static size_t run_cache_pages(const struct kmm_thread *t)
-{
-	size_t n = 0;
-	unsigned int o;
-
-	for (o = PCP_BLOCK_ORDERS; o < PCP_ORDERS; o++)
-		n += t->pcp[o].count;
-	return n;
-}
-
-static void run_cache_drain(struct kmm_thread *t, unsigned int from,
-			    unsigned int to)
-{
-	unsigned int o;
-
-	for (o = from; o < to; o++) {
-		struct kmm_pcp *pcp = &t->pcp[o];
-
-		while (pcp->head) {
-			struct kmm_page *page = pcp->head;
-
-			pcp->head = (struct kmm_page *)page->lru.next;
-			free_run(page, page[1].nr_pages);
-		}
-		pcp->count = 0;
-	}
-}
-
-/* Keeps a run freed by kfree() on the thread's list, if it fits. */
-static bool run_cache_put(struct kmm_page *page, size_t nr)
-{
-	struct kmm_thread *t = kmm_thread_or_null();
-	unsigned int o = order_for_size(nr << PAGE_SHIFT);
-	size_t cap = run_cache_cap();
-	struct kmm_pcp *pcp;
-
-	/*
-	 * A thread without state of its own (one that never allocated a
-	 * small block) keeps nothing: making it here would deepen the stack
-	 * of every free (stack/callgraph.sh).
-	 */
-	if (!t || o < PCP_BLOCK_ORDERS || o >= PCP_ORDERS || nr > cap ||
-	    page_zone(page)->type != ZONE_NORMAL)
-		return false;
-	/* Grown in place from a smaller block: less aligned than pcp[o]. */
-	if (page_to_pfn(page) & ((1UL << o) - 1))
-		return false;
-	pcp = &t->pcp[o];
-	pcp_lock(t);
-	/* Over a bound: the older runs go, the one just freed stays. */
-	if (pcp->count + nr > run_cache_order_cap(o))
-		run_cache_drain(t, o, o + 1);
-	if (run_cache_pages(t) + nr > cap)
-		run_cache_drain(t, PCP_BLOCK_ORDERS, PCP_ORDERS);
-	page->flags = PG_pcp;
-	atomic_store_explicit(&page->refcount, 0, memory_order_relaxed);
-	page[1].nr_pages = nr;
-	page->lru.next = (struct list_head *)pcp->head;
-	pcp->head = page;
-	pcp->count += (unsigned int)nr;
-	pcp_unlock(t);
-	return true;
-}
-
-/* Frees page to the zone if it heads a run in this thread's cache. */
-static bool run_cache_release(struct kmm_page *page)
-{
-	struct kmm_thread *t = kmm_thread_or_null();
-	size_t nr = page[1].nr_pages;
-	unsigned int o = order_for_size(nr << PAGE_SHIFT);
-	struct kmm_page **link;
-
-	if (!t || o < PCP_BLOCK_ORDERS || o >= PCP_ORDERS)
-		return false;
-	pcp_lock(t);
-	for (link = &t->pcp[o].head; *link;
-	     link = (struct kmm_page **)&(*link)->lru.next) {
-		if (*link == page) {
-			*link = (struct kmm_page *)page->lru.next;
-			t->pcp[o].count -= (unsigned int)nr;
-			page[1].nr_pages = 0;
-			free_run(page, nr);
-			pcp_unlock(t);
-			return true;
-		}
-	}
-	pcp_unlock(t);
-	return false;
-}
-
-/*
- * A cached run of nr pages, or of more pages of the same order with its
- * tail given back; NULL if the thread has none.  Its pages are dirty.
- */
-static struct kmm_page *run_cache_get(kmm_gfp_t gfp, size_t nr,
-				      unsigned int order)
-{
-	struct kmm_thread *t = kmm_thread_or_null();
-	struct kmm_page **link, **best = NULL, *page;
-	struct kmm_pcp *pcp;
-	unsigned int o;
-	size_t have;
-
-	if (!t || order >= PCP_ORDERS || (gfp & KMM___GFP_DMA32))
-		return NULL;
-	pcp = &t->pcp[order];
-	pcp_lock(t);
-	for (link = &pcp->head; *link;
-	     link = (struct kmm_page **)&(*link)->lru.next) {
-		have = (*link)[1].nr_pages;
-		if (have == nr) {
-			best = link;
-			break;
-		}
-		if (have > nr && !best)
-			best = link;
-	}
-	/*
-	 * Asked for more alignment than the size needs (realloc moving a
-	 * run asks for headroom): a larger cached run serves too, cut at
-	 * its start, and its freed tail is where the run will grow.
-	 */
-	for (o = PCP_ORDERS - 1;
-	     !best && o > order && order > order_for_size(nr << PAGE_SHIFT);
-	     o--) {
-		if (t->pcp[o].head) {
-			pcp = &t->pcp[o];
-			best = &pcp->head;
-		}
-	}
-	if (!best) {
-		pcp_unlock(t);
-		return NULL;
-	}
-	page = *best;
-	have = page[1].nr_pages;
-	*best = (struct kmm_page *)page->lru.next;
-	pcp->count -= (unsigned int)have;
-	pcp_unlock(t);
-	page->flags = 0;
-	page->lru.next = page->lru.prev = NULL;
-	page[1].nr_pages = 0;
-	page[1].vg_size = 0;
-	atomic_store_explicit(&page->refcount, 1, memory_order_relaxed);
-	if (have > nr) {
-		struct kmm_zone *z = page_zone(page);
-
-		kmm_lock(&z->lock);
-		__free_range(z, page_to_pfn(page) + nr, have - nr);
-		kmm_unlock(&z->lock);
-		kmm_mem_uncharge((have - nr) << PAGE_SHIFT);
-	}
-	return page;
 }
 
 /*
@@ -835,12 +633,6 @@ struct kmm_page *kmm_alloc_run(kmm_gfp_t gfp, size_t nr,
 		order = align_order;
 	if (order > MAX_PAGE_ORDER)
 		return NULL;
-	/* A cached run starts on a block of its own order: aligned enough. */
-	if (order >= PCP_BLOCK_ORDERS) {
-		page = run_cache_get(gfp, nr, order);
-		if (page)
-			goto out;
-	}
 	page = alloc_block(gfp | KMM___GFP_NOWARN, order, &zeroed);
 	if (!page) {
 		alloc_warn(gfp, order);
@@ -854,7 +646,6 @@ struct kmm_page *kmm_alloc_run(kmm_gfp_t gfp, size_t nr,
 		kmm_unlock(&z->lock);
 		kmm_mem_uncharge((n - nr) << PAGE_SHIFT);
 	}
-out:
 	if ((gfp & KMM___GFP_ZERO) && !zeroed)
 		memset(__page_address(page), 0, nr << PAGE_SHIFT);
 	page->flags = 0;
@@ -862,48 +653,33 @@ out:
 	return page;
 }
 
-/* Runs freed by kfree() (PG_large) may stay in the thread's cache. */
-void kmm_free_run(struct kmm_page *page, size_t nr)
-{
-	if ((page->flags & PG_large) && run_cache_put(page, nr))
-		return;
-	free_run(page, nr);
-}
-
 /*
  * Grows the run at page from nr to want pages in place when the pages
  * after it are free blocks, so a realloc chain does not copy at every
  * step: those blocks leave the free lists, the last one split so what
- * lies past the run stays free.  The new pages are not cleared.
+ * lies past the run stays free.  The new pages are not cleared.  On
+ * failure *in_way is the head of an allocated block in the way (NULL if
+ * the way is out of the zone): its owner may give it back and try again.
  */
-bool kmm_grow_run(struct kmm_page *page, size_t nr, size_t want)
+bool kmm_grow_run(struct kmm_page *page, size_t nr, size_t want,
+		  struct kmm_page **in_way)
 {
 	struct kmm_zone *z = page_zone(page);
 	unsigned long pfn = page_to_pfn(page), p, end = pfn + want;
-	struct kmm_page *cached;
-	int tries = 0;
 
+	*in_way = NULL;
 	if (want <= nr || want > MAX_ORDER_NR_PAGES)
 		return false;
 	if (!kmm_mem_charge((want - nr) << PAGE_SHIFT))
 		return false;
-again:
-	cached = NULL;
 	kmm_lock(&z->lock);
 	for (p = pfn + nr; p < end;) {
 		struct kmm_page *b = pfn_to_page(z, p);
 
 		if (p >= z->fresh_pfn || !(b->flags & PG_buddy)) {
-			if (p < z->fresh_pfn && (b->flags & PG_pcp))
-				cached = b;
+			if (p < z->fresh_pfn)
+				*in_way = b;
 			kmm_unlock(&z->lock);
-			/*
-			 * A run this thread cached is in the way (often the
-			 * chain's own last block): it goes back to the zone,
-			 * and the growth is tried again.
-			 */
-			if (cached && !tries++ && run_cache_release(cached))
-				goto again;
 			kmm_mem_uncharge((want - nr) << PAGE_SHIFT);
 			return false;
 		}
@@ -932,8 +708,8 @@ again:
 /* ---------------------------------------------------------- reclaimers */
 
 /*
- * Charged pages not handed out: what the threads keep on their page lists
- * and run caches.  Other threads' counts are read without their owners'
+ * Charged pages not handed out: what the threads keep on their page
+ * lists.  Other threads' counts are read without their owners'
  * consent: a statistic, exact when they are idle.
  */
 static size_t pcp_count(void)
@@ -947,9 +723,8 @@ static size_t pcp_count(void)
 		const struct kmm_thread *t =
 			list_entry(pos, struct kmm_thread, node);
 
-		for (o = 0; o < PCP_BLOCK_ORDERS; o++)
+		for (o = 0; o < PCP_ORDERS; o++)
 			pages += (size_t)t->pcp[o].count << o;
-		pages += run_cache_pages(t);
 	}
 	kmm_unlock(&kmm.thread_lock);
 	return pages << PAGE_SHIFT;
@@ -957,8 +732,8 @@ static size_t pcp_count(void)
 
 /*
  * Drains the calling thread's page lists, then other threads' until want
- * bytes went back: an idle thread's lists (up to 4.75 MiB with its run
- * cache) are as good as free.  A thread busy with its lists is passed
+ * bytes went back: an idle thread's lists (up to 768 KiB) are as good as
+ * free.  A thread busy with its lists is passed
  * over.
  */
 static size_t pcp_reclaim(size_t want)
@@ -1159,17 +934,6 @@ KMM_EXPORT void kmm_put_page(struct kmm_page *page)
 	if (atomic_fetch_sub_explicit(&head->refcount, 1,
 				      memory_order_acq_rel) == 1)
 		free_compound(head);
-}
-
-KMM_EXPORT void kmm_drain_local_pages(void)
-{
-	struct kmm_thread *t = kmm_thread_or_null();
-
-	if (t) {
-		kmm_vg_quiet_begin();
-		kmm_pcp_drain(t);
-		kmm_vg_quiet_end();
-	}
 }
 
 /* ----------------------------------------------------- introspection */

@@ -5,8 +5,9 @@
  * its page lists) is carved from the page allocator on the thread's first
  * allocation and reached through one initial-exec __thread pointer,
  * kmm_current.  Each layer owns its part: at thread exit and in the child
- * after fork, slab.c gives the object lists back to their slabs and
- * page_alloc.c drains the page lists.
+ * after fork, slab.c gives the object lists back to their slabs,
+ * page_runs.c empties the run cache and page_alloc.c drains the page
+ * lists.
  *
  * A thread whose state is gone (its pthread key destructor ran, and other
  * destructors or the dynamic loader still allocate) uses kmm_dead_thread,
@@ -66,6 +67,7 @@ void kmm_init_slow(void)
 		kmm_vmalloc_init();
 		kmm_slab_init();
 		kmm_page_alloc_init();
+		kmm_runs_init();
 		kmm_kmalloc_init();
 		atomic_store_explicit(&kmm.init_state, 2, memory_order_release);
 		return;
@@ -121,6 +123,7 @@ struct kmm_thread *kmm_thread_slow(void)
 static void thread_release(struct kmm_thread *t)
 {
 	kmm_slab_flush_thread(t);
+	kmm_runs_drain(t);
 	kmm_pcp_drain(t);
 }
 
@@ -211,6 +214,7 @@ static void fork_prepare(void)
 	kmm_lock(&kmm.thread_lock);
 	kmm_slab_fork_prepare();
 	kmm_vmalloc_fork_prepare();
+	kmm_runs_fork_prepare();
 	kmm_page_alloc_fork_prepare();
 	fork_mode = FORK_LOCKED;
 }
@@ -220,6 +224,7 @@ static void fork_parent(void)
 	if (fork_mode != FORK_LOCKED)
 		return;
 	kmm_page_alloc_fork_parent();
+	kmm_runs_fork_parent();
 	kmm_vmalloc_fork_parent();
 	kmm_slab_fork_parent();
 	kmm_unlock(&kmm.thread_lock);
@@ -264,6 +269,7 @@ static void fork_child(void)
 		_IO_list_resetlock();
 	kmm_vg_fork_child(single);
 	kmm_page_alloc_fork_child(single);
+	kmm_runs_fork_child();
 	kmm_vmalloc_fork_child(single);
 	kmm_slab_fork_child(single);
 	if (single && pthread_mutex_trylock(&kmm.dead_lock) != 0)
