@@ -34,7 +34,8 @@ struct blk {
 	uint64_t tag;
 };
 
-static struct blk live[MAX_LIVE];
+/* replay() adds one block past MAX_LIVE for a moment. */
+static struct blk live[MAX_LIVE + 1];
 static size_t nlive;
 static struct ut_rng rng;
 static unsigned long step;
