@@ -2,13 +2,12 @@
  * debug.c - options and run-time checks.
  *
  * Options come from KMM_* environment variables, read once at
- * initialization with secure_getenv (ignored in set-user-ID programs) and
+ * initialization with kmm_os_getenv (ignored in set-user-ID programs) and
  * never written again.  A bad value gets a one-line warning and the
  * default.
  */
 #include "internal.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #define DEFAULT_RETAIN (8UL << 20)
@@ -41,7 +40,7 @@ static int parse_size(const char *s, size_t *out)
 
 static void size_option(const char *name, size_t *val, size_t def)
 {
-	const char *s = secure_getenv(name);
+	const char *s = kmm_os_getenv(name);
 
 	*val = def;
 	if (!s)
@@ -55,7 +54,7 @@ static void size_option(const char *name, size_t *val, size_t def)
 
 static void bool_option(const char *name, int *val)
 {
-	const char *s = secure_getenv(name);
+	const char *s = kmm_os_getenv(name);
 
 	*val = 0;
 	if (!s || !*s || !strcmp(s, "0"))
@@ -87,9 +86,9 @@ void kmm_parse_options(void)
 		o->vmalloc_threshold = KMALLOC_MAX_CACHE_SIZE;
 	}
 	bool_option("KMM_STATS", &o->stats);
-	o->stats_file = secure_getenv("KMM_STATS_FILE");
+	o->stats_file = kmm_os_getenv("KMM_STATS_FILE");
 	if (o->stats_file && !*o->stats_file)
 		o->stats_file = NULL;
-	s = secure_getenv("KMM_DEBUG");
+	s = kmm_os_getenv("KMM_DEBUG");
 	o->debug = s && *s && strcmp(s, "0") != 0;
 }

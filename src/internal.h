@@ -95,6 +95,8 @@ void kmm_msg_num(struct kmm_msg *m, unsigned long v, unsigned int base);
 void kmm_msg_send(struct kmm_msg *m);
 void kmm_die(const char *fn, const char *what, const void *p,
 	     const char *cache) __attribute__((noreturn, cold));
+void kmm_invalid_free(const void *obj, const char *fn)
+	__attribute__((noreturn, cold));
 /* Writes a whole buffer to fd; 0 or -1 with errno. */
 int kmm_write_all(int fd, const char *buf, size_t len);
 
@@ -114,6 +116,7 @@ void kmm_os_close(int fd);
 uint64_t kmm_os_random(void);
 pid_t kmm_os_gettid(void);
 void kmm_os_yield(void);
+const char *kmm_os_getenv(const char *name);	/* secure_getenv */
 void kmm_os_abort(void) __attribute__((noreturn));
 
 /* ---------------------------------------------------------- mm_account.c */
@@ -513,8 +516,6 @@ struct kmm_slab_stats {
 void kmm_slab_stats(struct kmm_cache *s, struct kmm_slab_stats *st);
 void kmm_slab_double_free(const struct kmm_cache *s, const void *obj,
 			  const char *fn) __attribute__((noreturn, cold));
-void kmm_invalid_free(const void *obj, const char *fn)
-	__attribute__((noreturn, cold));
 
 /*
  * Free lists run through the free objects: at s->offset a free object

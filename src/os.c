@@ -167,6 +167,15 @@ pid_t kmm_os_gettid(void)
 	return (pid_t)syscall(SYS_gettid);
 }
 
+/*
+ * An environment variable, or NULL in a set-user-ID or set-group-ID
+ * program, whose environment the user chose (glibc's secure_getenv).
+ */
+const char *kmm_os_getenv(const char *name)
+{
+	return secure_getenv(name);
+}
+
 void kmm_os_abort(void)
 {
 	abort();

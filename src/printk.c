@@ -259,6 +259,16 @@ void kmm_die(const char *fn, const char *what, const void *p,
 	kmm_os_abort();
 }
 
+/*
+ * A pointer kmm did not hand out, or not at this address: "kmm: <fn>():
+ * invalid pointer <p>", then abort.  Slab, kmalloc and vmalloc frees
+ * all end here; no cache is named since none owns the pointer.
+ */
+void kmm_invalid_free(const void *obj, const char *fn)
+{
+	kmm_die(fn, "invalid pointer", obj, NULL);
+}
+
 void kmm_bug(const char *file, int line, const char *cond)
 {
 	kmm_fatal("BUG at %s:%d: %s", file, line, cond);

@@ -630,11 +630,6 @@ void kmm_slab_double_free(const struct kmm_cache *s, const void *obj,
 	kmm_die(fn, "double free of", obj, s->name);
 }
 
-void kmm_invalid_free(const void *obj, const char *fn)
-{
-	kmm_die(fn, "invalid pointer", obj, NULL);
-}
-
 /*
  * A free object's mark does not match its free pointer (see internal.h):
  * "kmm: freelist corrupted in <cache> at <object> (free pointer <fp>)".

@@ -26,7 +26,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <sched.h>
 #include <string.h>
 #if __has_include(<sys/single_threaded.h>)
 #include <sys/single_threaded.h>	/* glibc 2.32+ */
@@ -76,7 +75,7 @@ void kmm_init_slow(void)
 	if (kmm.init_tid == kmm_os_gettid())
 		return;
 	while (atomic_load_explicit(&kmm.init_state, memory_order_acquire) != 2)
-		sched_yield();
+		kmm_os_yield();
 }
 
 static unsigned int thread_order(void)

@@ -47,7 +47,6 @@ page_runs  vg         kmm_vg_*            kmm_drain_local_pages, moved from page
 slab       vg         kmm_vg_*            under memcheck the cache entry points hand over to vg.c (hooks being restructured)
 kmalloc    vg         kmm_vg_*            under memcheck the kmalloc entry points hand over to vg.c (hooks being restructured)
 vmalloc    vg         kmm_vg_*            under memcheck the vmalloc entry points hand over to vg.c (hooks being restructured)
-vmalloc    slab       kmm_invalid_free    the invalid-free report lives in slab.c though it names no cache
 '
 
 need_cmd awk
