@@ -14,7 +14,8 @@
  *                       the reclaimers
  *
  * Beside them: thread.c (the per-thread pointer), stats.c (/proc formats),
- * debug.c (options), printk.c (formatting without stdio), vg.c (memcheck).
+ * debug.c (options), printk.c (formatting without stdio), vg.c (memcheck),
+ * lockdep.c (the lock order, checked in --enable-debug builds).
  * A layer that holds free memory registers a reclaimer (mm_account.c);
  * a charge that would fail, and malloc_trim(), go up through those
  * callbacks, never by name.
@@ -24,7 +25,8 @@
  * order), kmm.vmap_lock, kmm_thread.runs_lock, kmm_thread.pcp_lock (each
  * in kmm.threads order), kmm.zone_lock, zone->lock (in zone index order).
  * The fork handlers take them in this order, after glibc's stdio list
- * lock (see thread.c).
+ * lock (see thread.c).  --enable-debug builds check the order at every
+ * kmm_lock() (lockdep.c).
  */
 #ifndef KMM_INTERNAL_H
 #define KMM_INTERNAL_H
@@ -78,6 +80,16 @@ void kmm_bug(const char *file, int line, const char *cond)
 	} while (0)
 #else
 #define KMM_BUG_ON(cond) ((void)sizeof(!(cond)))
+#endif
+
+/*
+ * Full walks (a zone's free lists, a cache's partial list, the vmalloc
+ * registry): --enable-debug=expensive, and at slow paths only.
+ */
+#ifdef KMM_DEBUG_EXPENSIVE
+#define KMM_BUG_ON_EXPENSIVE(cond) KMM_BUG_ON(cond)
+#else
+#define KMM_BUG_ON_EXPENSIVE(cond) ((void)sizeof(!(cond)))
 #endif
 
 /* ------------------------------------------------------------ printk.c */
@@ -763,14 +775,32 @@ void kmm_stats_at_exit(void);
 
 void kmm_parse_options(void);
 
+/* ----------------------------------------------------------- lockdep.c */
+
+/*
+ * The lock order of the top comment, checked in --enable-debug builds
+ * before each lock is taken (lockdep.c); release builds check nothing.
+ */
+#ifdef KMM_DEBUG_BUILD
+void kmm_lock_acquire(pthread_mutex_t *m);
+void kmm_lock_release(pthread_mutex_t *m);
+void kmm_lock_forget_all(void);
+#else
+static inline void kmm_lock_acquire(pthread_mutex_t *m) { (void)m; }
+static inline void kmm_lock_release(pthread_mutex_t *m) { (void)m; }
+static inline void kmm_lock_forget_all(void) {}
+#endif
+
 /* A pthread mutex that is re-initialized in the child after fork. */
 static inline void kmm_lock(pthread_mutex_t *m)
 {
+	kmm_lock_acquire(m);
 	pthread_mutex_lock(m);
 }
 
 static inline void kmm_unlock(pthread_mutex_t *m)
 {
+	kmm_lock_release(m);
 	pthread_mutex_unlock(m);
 }
 

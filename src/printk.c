@@ -269,7 +269,24 @@ void kmm_invalid_free(const void *obj, const char *fn)
 	kmm_die(fn, "invalid pointer", obj, NULL);
 }
 
+/*
+ * "kmm: BUG at <file>:<line>: <condition>", then abort.  Written piece by
+ * piece without a buffer: a KMM_BUG_ON may sit at the bottom of the
+ * deepest call chain (test/stack/callgraph.sh).
+ */
 void kmm_bug(const char *file, int line, const char *cond)
 {
-	kmm_fatal("BUG at %s:%d: %s", file, line, cond);
+	const char *base = strrchr(file, '/');
+	char num[12];
+	size_t n = utoa(num + sizeof(num), (unsigned int)line, 10);
+
+	file = base ? base + 1 : file;
+	kmm_write_all(2, "kmm: BUG at ", 12);
+	kmm_write_all(2, file, strlen(file));
+	kmm_write_all(2, ":", 1);
+	kmm_write_all(2, num + sizeof(num) - n, n);
+	kmm_write_all(2, ": ", 2);
+	kmm_write_all(2, cond, strlen(cond));
+	kmm_write_all(2, "\n", 1);
+	kmm_os_abort();
 }

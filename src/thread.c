@@ -261,6 +261,7 @@ static void fork_child(void)
 	bool single = fork_mode == FORK_SINGLE;
 	struct list_head *pos, *n;
 
+	kmm_lock_forget_all();	/* debug builds: what prepare took */
 	if (fork_mode == FORK_NOTHING)
 		return;
 	kmm_vg_quiet_begin();

@@ -16,6 +16,7 @@
 LAYERS='
 10 os          every system call
 20 printk      formatting and reports, without stdio or allocation
+25 lockdep     the lock order, checked in --enable-debug builds
 30 debug       options: the KMM_* variables, read once
 35 mm_account  the memory-limit charge and the list of reclaimers
 40 zone        reservations, mem_map[], the zone table
