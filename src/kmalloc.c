@@ -51,6 +51,7 @@ void kmm_kmalloc_init(void)
 		while (kmalloc_sizes[c] < i * 16)
 			c++;
 		kmalloc_size_index[i] = (uint8_t)c;
+		KMM_BUG_ON(c >= KMALLOC_NR_CACHES || kmalloc_sizes[c] < i * 16);
 	}
 	for (i = 0; i < KMALLOC_NR_CACHES; i++) {
 		unsigned int size = kmalloc_sizes[i];
@@ -117,6 +118,9 @@ void *__kmm_kmalloc(size_t size, kmm_gfp_t gfp, size_t align)
 		   !(gfp & KMM___GFP_DMA32))) {
 		struct kmm_cache *s = kmalloc_caches[kmalloc_index(size)];
 
+		/* The class serves the size. */
+		KMM_BUG_ON(kmalloc_index(size) >= KMALLOC_NR_CACHES ||
+			   size > s->object_size);
 		p = kmm_slab_alloc(s, gfp);
 		if (p && (gfp & KMM___GFP_ZERO))
 			memset(p, 0, s->object_size);
@@ -127,6 +131,9 @@ void *__kmm_kmalloc(size_t size, kmm_gfp_t gfp, size_t align)
 		if (idx >= 0) {
 			struct kmm_cache *s = kmalloc_caches[idx];
 
+			KMM_BUG_ON(idx >= KMALLOC_NR_CACHES ||
+				   size > s->object_size ||
+				   s->object_size % align);
 			p = kmm_slab_alloc(s, gfp);
 			if (p && (gfp & KMM___GFP_ZERO))
 				memset(p, 0, s->object_size);

@@ -113,6 +113,9 @@ static inline bool page_is_buddy(struct kmm_zone *z, unsigned long buddy_pfn,
 static inline void add_to_free_area(struct kmm_zone *z, struct kmm_page *page,
 				    unsigned int order, uint16_t state)
 {
+	KMM_BUG_ON(order > MAX_PAGE_ORDER);
+	KMM_BUG_ON(page_to_pfn(page) & ((1UL << order) - 1));
+	KMM_BUG_ON(page->flags & PG_buddy);
 	page->order = (uint8_t)order;
 	atomic_signal_fence(memory_order_seq_cst);
 	page->flags = (uint16_t)((page->flags & PG_released) | PG_buddy |
@@ -128,10 +131,46 @@ static inline void del_from_free_area(struct kmm_zone *z,
 				      struct kmm_page *page,
 				      unsigned int order)
 {
+	KMM_BUG_ON(!(page->flags & PG_buddy) || page->order != order);
+	KMM_BUG_ON(!z->nr_free[order]);
 	list_del(&page->lru);
 	z->nr_free[order]--;
 	page->flags &= (uint16_t)~(PG_buddy | PG_some_released | PG_clean);
 	atomic_signal_fence(memory_order_seq_cst);
+}
+
+/*
+ * Debug checks: is pfn inside a free block (a head of any order whose
+ * block covers it)?  Eleven loads.  Does a free block start anywhere in
+ * [pfn, pfn + 2^order)?  A walk: --enable-debug=expensive.
+ */
+static __attribute__((unused)) bool in_free_block(struct kmm_zone *z,
+						  unsigned long pfn)
+{
+	unsigned int o;
+
+	for (o = 0; o <= MAX_PAGE_ORDER; o++) {
+		unsigned long head = pfn & ~((1UL << o) - 1);
+		struct kmm_page *page = pfn_to_page(z, head);
+
+		if (head < z->first_pfn)
+			break;
+		if ((page->flags & PG_buddy) && page->order >= o)
+			return true;
+	}
+	return false;
+}
+
+static __attribute__((unused)) bool free_block_inside(struct kmm_zone *z,
+						      unsigned long pfn,
+						      unsigned int order)
+{
+	unsigned long i;
+
+	for (i = 0; i < (1UL << order); i++)
+		if (pfn_to_page(z, pfn + i)->flags & (PG_buddy | PG_cached))
+			return true;
+	return false;
 }
 
 /*
@@ -141,6 +180,9 @@ static inline void del_from_free_area(struct kmm_zone *z,
 static void __free_one_page(struct kmm_zone *z, unsigned long pfn,
 			    unsigned int order, uint16_t state)
 {
+	KMM_BUG_ON(pfn < z->first_pfn || pfn + (1UL << order) > z->fresh_pfn);
+	KMM_BUG_ON(in_free_block(z, pfn));
+	KMM_BUG_ON_EXPENSIVE(free_block_inside(z, pfn, order));
 	while (order < MAX_PAGE_ORDER) {
 		unsigned long buddy_pfn = pfn ^ (1UL << order);
 		struct kmm_page *buddy;
@@ -149,6 +191,9 @@ static void __free_one_page(struct kmm_zone *z, unsigned long pfn,
 		if (!page_is_buddy(z, buddy_pfn, order))
 			break;
 		buddy = pfn_to_page(z, buddy_pfn);
+		/* Both halves free, of one order, the pair aligned to it. */
+		KMM_BUG_ON(buddy->order != order ||
+			   (buddy_pfn & ((1UL << order) - 1)));
 		bs = buddy->flags & (PG_some_released | PG_clean);
 		/* Clean only if both halves are; released if either has some. */
 		state = (uint16_t)((state | bs) & (PG_some_released |
@@ -167,6 +212,7 @@ void kmm_zone_add_fresh(struct kmm_zone *z, unsigned long pfn,
 	struct kmm_page *page = pfn_to_page(z, pfn);
 	unsigned long i, n = 1UL << order;
 
+	KMM_BUG_ON(pfn < z->first_pfn || pfn + n > z->nr_pages);
 	/* Never touched: reads as zero and is not resident. */
 	for (i = 0; i < n; i++)
 		page[i].flags = PG_released;
@@ -203,6 +249,7 @@ static struct kmm_page *__rmqueue_smallest(struct kmm_zone *z,
 	for (o = order; o < NR_PAGE_ORDERS; o++) {
 		struct kmm_page *page;
 
+		KMM_BUG_ON(list_empty(&z->free_area[o]) != !z->nr_free[o]);
 		if (list_empty(&z->free_area[o]))
 			continue;
 		page = list_first_entry(&z->free_area[o], struct kmm_page, lru);
@@ -215,6 +262,8 @@ static struct kmm_page *__rmqueue_smallest(struct kmm_zone *z,
 	if (z->fresh_pfn + MAX_ORDER_NR_PAGES <= z->nr_pages) {
 		unsigned long pfn = z->fresh_pfn;
 
+		KMM_BUG_ON(z->free_pages < MAX_ORDER_NR_PAGES ||
+			   z->released_pages < MAX_ORDER_NR_PAGES);
 		z->fresh_pfn += MAX_ORDER_NR_PAGES;
 		/* The block was counted free and released already. */
 		z->free_pages -= MAX_ORDER_NR_PAGES;
@@ -242,6 +291,8 @@ static unsigned long claim_block(struct kmm_zone *z, struct kmm_page *page,
 			}
 		}
 	}
+	KMM_BUG_ON(z->free_pages < n || z->released_pages < released ||
+		   z->dirty_pages < n - released);
 	z->free_pages -= n;
 	z->released_pages -= released;
 	z->dirty_pages -= n - released;
@@ -303,6 +354,7 @@ static unsigned long __zone_release(struct kmm_zone *z, unsigned long keep,
 			del_from_free_area(z, page, (unsigned int)o);
 			add_to_free_area(z, page, (unsigned int)o,
 					 PG_some_released | PG_clean);
+			KMM_BUG_ON(z->dirty_pages < done);
 			z->dirty_pages -= done;
 			z->released_pages += done;
 			total += done;
@@ -324,11 +376,13 @@ static void __free_block(struct kmm_zone *z, struct kmm_page *page,
 {
 	unsigned long n = 1UL << order;
 
+	KMM_BUG_ON(page->flags & (PG_buddy | PG_tail | PG_slab));
 	page->flags = 0;
 	atomic_store_explicit(&page->refcount, 0, memory_order_relaxed);
 	z->free_pages += n;
 	z->dirty_pages += n;
 	__free_one_page(z, page_to_pfn(page), order, 0);
+	KMM_BUG_ON(z->free_pages != z->dirty_pages + z->released_pages);
 }
 
 static void free_block(struct kmm_page *page, unsigned int order)
@@ -434,6 +488,7 @@ static struct kmm_page *alloc_block(kmm_gfp_t gfp, unsigned int order,
 		}
 		page = pcp->head;
 		if (page) {
+			KMM_BUG_ON(!pcp->count);
 			pcp->head = (struct kmm_page *)page->lru.next;
 			pcp->count--;
 			*zeroed = page->flags & PG_released;
@@ -455,6 +510,17 @@ static struct kmm_page *alloc_block(kmm_gfp_t gfp, unsigned int order,
 	return page;
 }
 
+static __attribute__((unused)) bool pcp_holds(const struct kmm_pcp *pcp,
+					      const struct kmm_page *page)
+{
+	const struct kmm_page *p;
+
+	for (p = pcp->head; p; p = (const struct kmm_page *)p->lru.next)
+		if (p == page)
+			return true;
+	return false;
+}
+
 static void free_block_pcp(struct kmm_page *page, unsigned int order)
 {
 	struct kmm_thread *t = kmm_thread_or_null();
@@ -466,6 +532,8 @@ static void free_block_pcp(struct kmm_page *page, unsigned int order)
 		return;
 	}
 	pcp = &t->pcp[order];
+	KMM_BUG_ON(page->flags & (PG_buddy | PG_cached | PG_tail | PG_slab));
+	KMM_BUG_ON(pcp_holds(pcp, page));	/* at most pcp_high long */
 	page->flags = 0;
 	page->order = (uint8_t)order;
 	pcp_lock(t);
@@ -492,6 +560,7 @@ static size_t __pcp_drain(struct kmm_thread *t)
 
 	for (o = 0; o < PCP_ORDERS; o++) {
 		struct kmm_pcp *pcp = &t->pcp[o];
+		unsigned int seen = 0;
 
 		while (pcp->head) {
 			struct kmm_page *page = pcp->head;
@@ -499,7 +568,10 @@ static size_t __pcp_drain(struct kmm_thread *t)
 			pcp->head = (struct kmm_page *)page->lru.next;
 			free_block(page, o);
 			pages += 1UL << o;
+			seen++;
 		}
+		/* The count is the list's (both change under pcp_lock). */
+		KMM_BUG_ON(seen != pcp->count);
 		pcp->count = 0;
 	}
 	return pages;
@@ -551,6 +623,9 @@ struct kmm_page *__kmm_alloc_pages(kmm_gfp_t gfp, unsigned int order)
 
 void __kmm_free_pages(struct kmm_page *page, unsigned int order)
 {
+	/* Freed with the order it was allocated with, and not free. */
+	KMM_BUG_ON(page->order != order);
+	KMM_BUG_ON(in_free_block(page_zone(page), page_to_pfn(page)));
 	free_block_pcp(page, order);
 }
 

@@ -252,6 +252,11 @@ static struct kmm_page *new_slab(struct kmm_cache *s, kmm_gfp_t gfp,
 
 static void discard_slab(struct kmm_cache *s, struct kmm_page *page)
 {
+	/* Every object back, on no list. */
+	KMM_BUG_ON(remote_count(atomic_load_explicit(&page->remote,
+						     memory_order_relaxed)) !=
+		   page->objects);
+	KMM_BUG_ON(page->on_partial || page->slab_cache != s);
 	atomic_fetch_sub_explicit(&s->nr_slabs, 1, memory_order_relaxed);
 	kmm_clear_compound(page, s->order);
 	__kmm_free_pages(page, s->order);
@@ -261,6 +266,7 @@ static void discard_slab(struct kmm_cache *s, struct kmm_page *page)
 static void __add_partial(struct kmm_cache *s, struct kmm_page *page,
 			  bool empty)
 {
+	KMM_BUG_ON(page->on_partial);
 	if (empty) {
 		list_add_tail(&page->slab_list, &s->partial);
 		s->nr_empty++;
@@ -274,11 +280,14 @@ static void __add_partial(struct kmm_cache *s, struct kmm_page *page,
 static void __remove_partial(struct kmm_cache *s, struct kmm_page *page,
 			     bool empty)
 {
+	KMM_BUG_ON(!page->on_partial || !s->nr_partial ||
+		   (empty && !s->nr_empty));
 	list_del(&page->slab_list);
 	page->on_partial = 0;
 	s->nr_partial--;
 	if (empty)
 		s->nr_empty--;
+	KMM_BUG_ON(s->nr_empty > s->nr_partial);
 }
 
 /*
@@ -294,7 +303,10 @@ static struct kmm_page *__take_partial(struct kmm_cache *s, void **freelist,
 	if (list_empty(&s->partial))
 		return NULL;
 	page = list_first_entry(&s->partial, struct kmm_page, slab_list);
+	KMM_BUG_ON(page->slab_cache != s);
 	w = atomic_exchange_explicit(&page->remote, 0, memory_order_acquire);
+	/* A partial slab has free objects, no more than it holds. */
+	KMM_BUG_ON(!remote_count(w) || remote_count(w) > page->objects);
 	__remove_partial(s, page, remote_count(w) == page->objects);
 	*freelist = remote_ptr(w);
 	*count = remote_count(w);
@@ -313,9 +325,11 @@ static void slab_put(struct kmm_cache *s, struct kmm_page *page, void *head,
 	bool locked = false, was_full, now_empty;
 	unsigned int count;
 
+	KMM_BUG_ON(page->slab_cache != s || !(page->flags & PG_slab) || !n);
 	old = atomic_load_explicit(&page->remote, memory_order_relaxed);
 	for (;;) {
 		count = remote_count(old);
+		KMM_BUG_ON(count > page->objects);
 		was_full = count == 0;
 		now_empty = count + n == page->objects;
 		if ((was_full || now_empty) && !locked) {
@@ -362,8 +376,9 @@ static void flush_objects(struct kmm_cache *s, struct kmm_cpu_slab *c,
 			  unsigned int keep)
 {
 	void *object = c->freelist, *next;
-	unsigned int i;
+	unsigned int i, seen = keep, count = c->count;
 
+	KMM_BUG_ON(keep > count);
 	if (!keep) {
 		c->freelist = NULL;
 	} else {
@@ -393,7 +408,13 @@ static void flush_objects(struct kmm_cache *s, struct kmm_cpu_slab *c,
 		}
 		slab_put(s, page, head, tail, n);
 		object = next;
+		seen += n;
 	}
+	/*
+	 * The list held as many objects as its count says; unless it is
+	 * that of a thread a fork child takes over, caught mid-push.
+	 */
+	KMM_BUG_ON(seen != count && c == &kmm_current->slab[s->index]);
 }
 
 /*
@@ -421,6 +442,7 @@ void *__kmm_slab_alloc(struct kmm_cache *s, kmm_gfp_t gfp,
 				return NULL;
 			count = s->objects;
 		}
+		KMM_BUG_ON(c->count || !count || count > s->objects);
 		c->count = count;
 	}
 	return cpu_slab_pop(c, s->offset, object);
@@ -492,6 +514,31 @@ static void flush_cpu_slab(struct kmm_cache *s, struct kmm_thread *t)
 	flush_objects(s, &t->slab[s->index], 0);
 }
 
+/*
+ * Is the partial list broken?  Its length and empty slabs against the
+ * counts, each slab's owner and free count.  A walk, under s->lock:
+ * --enable-debug=expensive, at slow paths.
+ */
+static __attribute__((unused)) bool partial_broken(struct kmm_cache *s)
+{
+	unsigned long nr = 0, empty = 0;
+	struct list_head *pos;
+
+	list_for_each(pos, &s->partial) {
+		struct kmm_page *page =
+			list_entry(pos, struct kmm_page, slab_list);
+		unsigned int free = remote_count(atomic_load(&page->remote));
+
+		if (page->slab_cache != s || !page->on_partial ||
+		    !(page->flags & PG_slab) || free > page->objects)
+			return true;
+		nr++;
+		empty += free == page->objects;
+	}
+	/* Slabs become empty under s->lock only (slab_put). */
+	return nr != s->nr_partial || empty != s->nr_empty;
+}
+
 /* Frees the empty slabs on the partial list; returns their bytes. */
 static size_t discard_empty(struct kmm_cache *s)
 {
@@ -501,6 +548,7 @@ static size_t discard_empty(struct kmm_cache *s)
 
 	INIT_LIST_HEAD(&victims);
 	kmm_lock(&s->lock);
+	KMM_BUG_ON_EXPENSIVE(partial_broken(s));
 	list_for_each_safe(pos, n, &s->partial) {
 		struct kmm_page *page =
 			list_entry(pos, struct kmm_page, slab_list);

@@ -95,11 +95,37 @@ static void __vmap_put(struct vmap_area *tab, size_t cap,
 {
 	size_t i, save = vmap_cap;
 
+	KMM_BUG_ON(!va->start || (va->start & (PAGE_SIZE - 1)) ||
+		   (va->size & (PAGE_SIZE - 1)));
+	/* An area is registered once. */
+	KMM_BUG_ON(tab == vmap_table && __vmap_find(va->start));
 	vmap_cap = cap;
 	for (i = vmap_hash(va->start); tab[i].start; i = (i + 1) & (cap - 1))
 		;
 	vmap_store(&tab[i], va);
 	vmap_cap = save;
+	/* Half full at most, so every probe ends at an empty slot. */
+	KMM_BUG_ON(tab == vmap_table && (vmap_count + 1) * 2 > cap);
+}
+
+/*
+ * Is the registry broken?  Its entries against vmap_count and
+ * vmap_bytes, each found by its own key.  A walk of the table:
+ * --enable-debug=expensive, when the table grows.
+ */
+static __attribute__((unused)) bool registry_broken(void)
+{
+	size_t i, n = 0, bytes = 0;
+
+	for (i = 0; i < vmap_cap; i++) {
+		if (!vmap_table[i].start)
+			continue;
+		if (__vmap_find(vmap_table[i].start) != &vmap_table[i])
+			return true;
+		n++;
+		bytes += vmap_table[i].size;
+	}
+	return n != vmap_count || bytes != vmap_bytes;
 }
 
 /* Makes room for one more entry; vmap_lock held. */
@@ -110,6 +136,7 @@ static bool __vmap_reserve(void)
 
 	if (vmap_table && (vmap_count + 1) * 2 <= vmap_cap)
 		return true;
+	KMM_BUG_ON_EXPENSIVE(registry_broken());
 	tab = kmm_os_map(NULL, cap * sizeof(*tab), false);
 	if (!tab)
 		return false;
@@ -177,6 +204,8 @@ static inline size_t vmap_cache_max(void)
 
 static void vmap_cache_del(size_t i)
 {
+	KMM_BUG_ON(i >= vmap_cache_nr ||
+		   vmap_cache_bytes < vmap_cache[i].map_size);
 	vmap_cache_bytes -= vmap_cache[i].map_size;
 	memmove(&vmap_cache[i], &vmap_cache[i + 1],
 		(vmap_cache_nr - i - 1) * sizeof(vmap_cache[0]));
@@ -428,9 +457,11 @@ static bool __vmap_take(const void *p, struct vmap_area *out)
 	if (!va)
 		return false;
 	*out = *va;
+	KMM_BUG_ON(!vmap_count || vmap_bytes < out->size);
 	__vmap_remove(va);
 	vmap_count--;
 	vmap_bytes -= out->size;
+	KMM_BUG_ON(__vmap_find((uintptr_t)p));	/* registered once */
 	return true;
 }
 

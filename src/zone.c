@@ -146,6 +146,7 @@ static void zone_setup(struct kmm_zone *z, size_t size, enum zone_type type)
 			order = MAX_PAGE_ORDER;
 		while (pfn + (1UL << order) > end)
 			order--;
+		KMM_BUG_ON(pfn & ((1UL << order) - 1));
 		kmm_zone_add_fresh(z, pfn, order);
 		pfn += 1UL << order;
 	}
@@ -153,6 +154,21 @@ static void zone_setup(struct kmm_zone *z, size_t size, enum zone_type type)
 	n = ((z->nr_pages - z->fresh_pfn) >> MAX_PAGE_ORDER) << MAX_PAGE_ORDER;
 	z->free_pages += n;
 	z->released_pages += n;
+}
+
+/*
+ * Is a new zone, about to be entry n, broken?  It must start a slot no
+ * zone has (the table is written once), its usable pages must lie past
+ * mem_map[], all free and released.  Out of line: kmm_zone_grow is on
+ * the deepest call chain (test/stack/callgraph.sh).
+ */
+static __noinline __attribute__((unused)) bool
+zone_broken(const struct kmm_zone *z, int n)
+{
+	return ((uintptr_t)z & (ZONE_SIZE - 1)) || !slot_free((uintptr_t)z) ||
+	       kmm.zones[n] || z->first_pfn > z->fresh_pfn ||
+	       z->fresh_pfn > z->nr_pages ||
+	       z->free_pages != z->released_pages || z->dirty_pages;
 }
 
 /*
@@ -179,6 +195,7 @@ struct kmm_zone *kmm_zone_grow(enum zone_type type)
 		goto out;
 	kmm_os_nohugepage(z, size);
 	zone_setup(z, size, type);
+	KMM_BUG_ON(zone_broken(z, n));
 	/* Free memory is nobody's: memcheck reports any access to it. */
 	kmm_vg_noaccess((char *)z + (z->first_pfn << PAGE_SHIFT),
 			size - (z->first_pfn << PAGE_SHIFT));
