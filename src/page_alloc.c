@@ -115,7 +115,6 @@ static inline void add_to_free_area(struct kmm_zone *z, struct kmm_page *page,
 {
 	KMM_BUG_ON(order > MAX_PAGE_ORDER);
 	KMM_BUG_ON(page_to_pfn(page) & ((1UL << order) - 1));
-	KMM_BUG_ON(page->flags & PG_buddy);
 	page->order = (uint8_t)order;
 	atomic_signal_fence(memory_order_seq_cst);
 	page->flags = (uint16_t)((page->flags & PG_released) | PG_buddy |

@@ -146,6 +146,11 @@ static void in_child(void *arg)
 
 	signal(SIGALRM, SIG_DFL);
 	alarm(CHILD_TIMEOUT);
+	/*
+	 * The child of a one-thread fork starts without per-thread state:
+	 * its first small allocation makes it (page and object lists).
+	 */
+	kfree(kmalloc(64, GFP_KERNEL));
 	c->fn();
 }
 
