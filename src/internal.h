@@ -14,19 +14,20 @@
  *                       the reclaimers
  *
  * Beside them: thread.c (the per-thread pointer), stats.c (/proc formats),
- * debug.c (options), printk.c (formatting without stdio), vg.c (memcheck),
- * lockdep.c (the lock order, checked in --enable-debug builds).
- * A layer that holds free memory registers a reclaimer (mm_account.c);
- * a charge that would fail, and malloc_trim(), go up through those
- * callbacks, never by name.
+ * debug.c (options), printk.c (formatting without stdio), lockdep.c (the
+ * lock order, checked in --enable-debug builds), and at the bottom
+ * track.c (the hooks of track.h that tell a checking tool what happens to
+ * memory, and the quarantine).  A layer that holds free memory registers
+ * a reclaimer (mm_account.c); a charge that would fail, and malloc_trim(),
+ * go up through those callbacks, never by name.
  *
- * Lock order, outermost first: vg.c's quarantine lock, kmm.dead_lock,
- * kmm.thread_lock, kmm.cache_lock, kmem_cache->lock (in cache index
- * order), kmm.vmap_lock, kmm_thread.runs_lock, kmm_thread.pcp_lock (each
- * in kmm.threads order), kmm.zone_lock, zone->lock (in zone index order).
- * The fork handlers take them in this order, after glibc's stdio list
- * lock (see thread.c).  --enable-debug builds check the order at every
- * kmm_lock() (lockdep.c).
+ * Lock order, outermost first: kmm.dead_lock, kmm.thread_lock,
+ * kmm.cache_lock, kmem_cache->lock (in cache index order), kmm.vmap_lock,
+ * kmm_thread.runs_lock, kmm_thread.pcp_lock (each in kmm.threads order),
+ * kmm.zone_lock, zone->lock (in zone index order), and innermost track.c's
+ * quarantine lock, under which no other is taken.  The fork handlers take
+ * them in this order, after glibc's stdio list lock (see thread.c).
+ * --enable-debug builds check the order at every kmm_lock() (lockdep.c).
  */
 #ifndef KMM_INTERNAL_H
 #define KMM_INTERNAL_H
@@ -205,7 +206,8 @@ struct kmm_page {
 		/* PG_large: a kmalloc run of nr_pages pages. */
 		struct {
 			size_t nr_pages;
-			size_t vg_size;	/* under Valgrind: size asked for */
+			/* With red zones (kmm.layout): the size asked for. */
+			size_t req_size;
 		};
 		/* PG_slab. */
 		struct {
@@ -303,7 +305,8 @@ extern struct kmm_thread kmm_dead_thread;
 
 /*
  * kmm_current is never NULL: a thread without state of its own (not yet
- * made, torn down, or every thread under Valgrind) points at this one,
+ * made, torn down, or every thread when kmm.layout.on is set)
+ * points at this one,
  * whose lists are empty and count as full and are never written, so the
  * fast paths need no test: they fail over to the slow paths, which check.
  */
@@ -329,10 +332,36 @@ struct kmm_options {
 	unsigned int debug;	   /* KMM_DEBUG flags */
 };
 
+/*
+ * The layout policy, set once at initialization (track.c, under memcheck):
+ * what a block looks like beyond what the program asked for, and what the
+ * free path does with it.  All zero natively.
+ */
+struct kmm_layout {
+	/*
+	 * The entry points take the way that applies this policy and
+	 * calls the tracking hooks (natively they skip it: one test), and
+	 * threads keep no lists of their own, so every call gets there.
+	 */
+	bool on;
+	/* Freed kmalloc and kmem_cache blocks wait in the quarantine. */
+	bool quarantine;
+	/*
+	 * Bytes of slack after every kmalloc block (a word at least, when
+	 * on): it is served from the class for kmalloc_size_roundup(size)
+	 * plus the red zone, so the red zone survives ksize()'s growth; the
+	 * size asked for is recorded in the block's last word (slab
+	 * objects), in its head page (page runs) or in the vmalloc registry
+	 * (areas).
+	 */
+	unsigned int redzone;
+};
+
 /* -------------------------------------------------------------- global */
 
 struct kmm_global {
 	struct kmm_options opt;
+	struct kmm_layout layout;
 	_Atomic int init_state;	/* 0 none, 1 running, 2 done */
 	pid_t init_tid;
 
@@ -689,10 +718,60 @@ extern const unsigned int kmalloc_sizes[KMALLOC_NR_CACHES];
 void kmm_kmalloc_init(void);
 void *__kmm_kmalloc(size_t size, kmm_gfp_t gfp, size_t align);
 void __kmm_kfree(void *p, const char *fn);
-/* kfree_fast's way out: Valgrind, other owners, other routes, errors. */
-void __kmm_kfree_slow(void *p, const char *fn);
 size_t __kmm_ksize(const void *p);
 void *__kmm_krealloc(void *p, size_t size, kmm_gfp_t gfp, const char *fn);
+/*
+ * The entry points' ways into the routing above once their fast paths
+ * failed (or they have none): with kmm.layout.on through the layout
+ * policy and the tracking hooks (kmm_*_layout), natively straight on.
+ */
+void *kmm_kmalloc_layout(size_t size, kmm_gfp_t gfp, size_t align);
+void kmm_kfree_layout(void *p, const char *fn);
+void *kmm_krealloc_layout(void *p, size_t size, kmm_gfp_t gfp,
+			  const char *fn);
+size_t kmm_usable_size_layout(const void *p);
+size_t kmm_ksize_layout(const void *p);
+
+static __always_inline void *kmm_kmalloc_slow(size_t size, kmm_gfp_t gfp,
+					      size_t align)
+{
+	if (unlikely(kmm.layout.on))
+		return kmm_kmalloc_layout(size, gfp, align);
+	return __kmm_kmalloc(size, gfp, align);
+}
+
+/* kfree_fast's way out: the layout, other owners, other routes, errors. */
+static __always_inline void __kmm_kfree_slow(void *p, const char *fn)
+{
+	if (unlikely(kmm.layout.on))
+		kmm_kfree_layout(p, fn);
+	else
+		__kmm_kfree(p, fn);
+}
+
+static __always_inline void *kmm_krealloc_slow(void *p, size_t size,
+					       kmm_gfp_t gfp, const char *fn)
+{
+	if (unlikely(kmm.layout.on))
+		return kmm_krealloc_layout(p, size, gfp, fn);
+	return __kmm_krealloc(p, size, gfp, fn);
+}
+
+/* malloc_usable_size(): the class size, or with red zones the size asked. */
+static __always_inline size_t kmm_usable_size(const void *p)
+{
+	if (unlikely(kmm.layout.on))
+		return kmm_usable_size_layout(p);
+	return __kmm_ksize(p);
+}
+
+/* ksize(): the class size; with red zones the block grows to it. */
+static __always_inline size_t kmm_ksize_grow(const void *p)
+{
+	if (unlikely(kmm.layout.on))
+		return kmm_ksize_layout(p);
+	return __kmm_ksize(p);
+}
 size_t kmm_vmalloc_threshold(void);
 
 static __always_inline unsigned int kmalloc_index(size_t size)
@@ -746,8 +825,9 @@ void *__kmm_vmalloc(size_t size, size_t align, kmm_gfp_t gfp, bool huge,
 		    const void *caller);
 /* Size of the area starting at p, or 0 if p starts none. */
 size_t kmm_vmalloc_size(const void *p);
-void kmm_vmalloc_set_vg_size(const void *p, size_t n);
-size_t kmm_vmalloc_vg_size(const void *p);
+/* The size a layer above asked for, when it records one; 0 if none. */
+void kmm_vmalloc_set_asked(const void *p, size_t n);
+size_t kmm_vmalloc_asked(const void *p);
 bool __kmm_vfree(const void *p);
 void *__kmm_vrealloc(void *p, size_t size, kmm_gfp_t gfp);
 /* Registers the reclaimer of the areas vfree() keeps for reuse. */

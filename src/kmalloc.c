@@ -16,9 +16,14 @@
  * objects at multiples of their size in a naturally aligned slab, so
  * power-of-two sizes are naturally aligned, as the kernel guarantees.
  * Size to class is one table load.
+ *
+ * With kmm.layout.on the entry points' slow paths (kmm_kmalloc_slow and
+ * its kin, internal.h) go through kmm_*_layout (at the end), which apply
+ * the layout policy (red zones, quarantine) and call the tracking hooks
+ * (track.h); the routing below them knows neither.
  */
 #include "internal.h"
-#include "valgrind.h"
+#include "track.h"
 
 #include <errno.h>
 #include <string.h>
@@ -184,14 +189,6 @@ void __kmm_kfree(void *p, const char *fn)
 	kmm_invalid_free(p, fn);
 }
 
-void __kmm_kfree_slow(void *p, const char *fn)
-{
-	if (kmm_vg())
-		kmm_vg_kfree(p, fn);
-	else
-		__kmm_kfree(p, fn);
-}
-
 size_t __kmm_ksize(const void *p)
 {
 	struct kmm_page *page = __virt_to_page(p);
@@ -320,6 +317,192 @@ void *__kmm_krealloc(void *p, size_t size, kmm_gfp_t gfp, const char *fn)
 	return q;
 }
 
+/* ------------------------------------------------ layout and tracking */
+
+/* With red zones: a slab object records the size asked for here. */
+static size_t *size_word(const void *p, size_t cap)
+{
+	return (size_t *)((char *)p + cap - sizeof(size_t));
+}
+
+/*
+ * With red zones: the size the program asked for at p, or (size_t)-1 if
+ * p starts no block of kmm's; *grows says whether ksize() may grow it to
+ * its class.  Blocks of kmem_cache_create()'d caches and of the vmalloc
+ * API are whole: their size is what kmm gave.  Reads free memory: kmm's
+ * work, between kmm_track_enter() and kmm_track_leave().
+ */
+static size_t requested(const void *p, bool *grows)
+{
+	struct kmm_page *page = __virt_to_page(p);
+	struct kmm_cache *s;
+	size_t n;
+
+	*grows = true;
+	if (!page) {
+		n = kmm_vmalloc_asked(p);
+		return n ? n : (size_t)-1;
+	}
+	page = compound_head(page);
+	if (page->flags & PG_slab) {
+		s = page->slab_cache;
+		if (!slab_object_ok(s, page, p))
+			return (size_t)-1;
+		if (s->index < KMALLOC_NR_CACHES)
+			return *size_word(p, s->object_size);
+		*grows = false;
+		return s->object_size;
+	}
+	if ((page->flags & PG_large) && __page_address(page) == p)
+		return page->req_size;
+	return (size_t)-1;
+}
+
+/* With red zones: n is now the size asked for at p, a live block. */
+static void set_requested(void *p, size_t n)
+{
+	struct kmm_page *page = __virt_to_page(p);
+
+	if (!page) {
+		kmm_vmalloc_set_asked(p, n);
+		return;
+	}
+	page = compound_head(page);
+	if (page->flags & PG_large)
+		page->req_size = n;
+	else
+		*size_word(p, page->slab_cache->object_size) = n;
+}
+
+/*
+ * kmalloc with the layout policy: the block comes from the class for
+ * what ksize() may grow it to plus the red zone, and records the size
+ * asked for.  GFP_DMA32 runs cannot grow past the largest block: no red
+ * zone for those.  Power-of-two sizes stay naturally aligned.
+ */
+void *kmm_kmalloc_layout(size_t size, kmm_gfp_t gfp, size_t align)
+{
+	size_t want, max = PAGE_SIZE << MAX_PAGE_ORDER;
+	void *p;
+
+	if (size > (size_t)PTRDIFF_MAX - 2 * PAGE_SIZE)
+		return NULL;
+	want = kmm_kmalloc_size_roundup(size ? size : 1) + kmm.layout.redzone;
+	if ((gfp & KMM___GFP_DMA32) && want > max && size <= max)
+		want = size;
+	if (IS_POWER_OF_2(size) && size <= max && size > align)
+		align = size;
+	kmm_track_enter();
+	p = __kmm_kmalloc(want, gfp, align);
+	if (p)
+		set_requested(p, size);
+	kmm_track_alloc(p, size, gfp & KMM___GFP_ZERO);
+	return p;
+}
+
+/* Frees for real a block the quarantine lets go. */
+static void kfree_release(void *p)
+{
+	__kmm_kfree(p, "free");
+}
+
+/*
+ * kfree with the layout policy: the tool may report the free; with a
+ * quarantine the block waits there first.
+ */
+void kmm_kfree_layout(void *p, const char *fn)
+{
+	bool grows;
+	size_t n;
+
+	if (!kmm_track_free(p))
+		return;		/* the tool reported the free */
+	if (kmm.layout.quarantine) {
+		n = requested(p, &grows);
+		kmm_track_leave();
+		kmm_quarantine_add(p, n == (size_t)-1 ? 0 : n, kfree_release);
+		return;
+	}
+	__kmm_kfree(p, fn);
+	kmm_track_leave();
+}
+
+/* malloc_usable_size() with red zones: the size asked for, as glibc's. */
+size_t kmm_usable_size_layout(const void *p)
+{
+	bool grows;
+	size_t n;
+
+	kmm_track_enter();
+	n = requested(p, &grows);
+	kmm_track_leave();
+	return n == (size_t)-1 ? 0 : n;
+}
+
+/*
+ * ksize() with red zones: as under the kernel's KASAN, the block grows to
+ * its class size (the red zone stays after it), which the caller may now
+ * use.
+ */
+size_t kmm_ksize_layout(const void *p)
+{
+	size_t n, r;
+	bool grows;
+
+	kmm_track_enter();
+	n = requested(p, &grows);
+	kmm_track_leave();
+	if (n == (size_t)-1)
+		return 0;
+	r = kmm_kmalloc_size_roundup(n ? n : 1);
+	if (!grows || r <= n)
+		return n;
+	kmm_track_resize((void *)p, n, r);
+	kmm_track_defined((char *)p + n, r - n);
+	kmm_track_enter();
+	set_requested((void *)p, r);
+	kmm_track_leave();
+	return r;
+}
+
+/*
+ * krealloc with red zones: in place while the size stays in the block's
+ * class (as without them), else a new block, a copy and a free that
+ * goes through the quarantine.
+ */
+void *kmm_krealloc_layout(void *p, size_t size, kmm_gfp_t gfp, const char *fn)
+{
+	size_t old, cap;
+	bool grows;
+	void *q;
+
+	kmm_track_enter();
+	old = requested(p, &grows);
+	kmm_track_leave();
+	if (old == (size_t)-1) {
+		/* The tool says what it says of a bad realloc. */
+		if (kmm_track_free(p))
+			kmm_invalid_free(p, fn);
+		return NULL;
+	}
+	cap = kmm_kmalloc_size_roundup(old ? old : 1);
+	if (size <= cap && size > cap / 2) {
+		kmm_track_resize(p, old, size);
+		kmm_track_enter();
+		set_requested(p, size);
+		kmm_track_leave();
+		if ((gfp & KMM___GFP_ZERO) && size > old)
+			memset((char *)p + old, 0, size - old);
+		return p;
+	}
+	q = kmm_kmalloc_layout(size, gfp, 0);
+	if (!q)
+		return NULL;
+	memcpy(q, p, MIN(old, size));
+	kmm_kfree_layout(p, fn);
+	return q;
+}
+
 /* ---------------------------------------------------------- public API */
 
 KMM_EXPORT void *kmm_kmalloc(size_t size, kmm_gfp_t gfp)
@@ -337,10 +520,7 @@ KMM_EXPORT void *kmm_kmalloc(size_t size, kmm_gfp_t gfp)
 	if (unlikely(size > (size_t)PTRDIFF_MAX))
 		return NULL;
 	kmm_init();
-	if (kmm_vg())
-		p = kmm_vg_kmalloc(size, gfp, 0);
-	else
-		p = __kmm_kmalloc(size, gfp, 0);
+	p = kmm_kmalloc_slow(size, gfp, 0);
 	if (unlikely(!p) && !(gfp & KMM___GFP_NOWARN))
 		kmm_report("kmalloc: out of memory for %zu bytes", size);
 	return p;
@@ -368,28 +548,19 @@ KMM_EXPORT void kmm_kfree_sensitive(const void *p)
 
 	if (KMM_ZERO_OR_NULL_PTR(p))
 		return;
-	if (kmm_vg()) {
-		n = kmm_vg_ksize(p);
-		memset((void *)p, 0, n);
-		kmm_vg_kfree((void *)p, "kfree_sensitive");
-		return;
-	}
-	n = __kmm_ksize(p);
-	if (!n)
-		kmm_invalid_free(p, "kfree_sensitive");
+	/* 0 for a pointer kmm does not own: the free below says so. */
+	n = kmm_ksize_grow(p);
 	/* A volatile-qualified clear the compiler may not drop. */
 	memset((void *)p, 0, n);
 	__asm__ __volatile__("" : : "r"(p) : "memory");
-	__kmm_kfree((void *)p, "kfree_sensitive");
+	__kmm_kfree_slow((void *)p, "kfree_sensitive");
 }
 
 KMM_EXPORT size_t kmm_ksize(const void *p)
 {
 	if (KMM_ZERO_OR_NULL_PTR(p))
 		return 0;
-	if (kmm_vg())
-		return kmm_vg_ksize(p);
-	return __kmm_ksize(p);
+	return kmm_ksize_grow(p);
 }
 
 KMM_EXPORT void *kmm_krealloc(const void *p, size_t new_size, kmm_gfp_t gfp)
@@ -402,9 +573,7 @@ KMM_EXPORT void *kmm_krealloc(const void *p, size_t new_size, kmm_gfp_t gfp)
 	}
 	if (new_size > (size_t)PTRDIFF_MAX)
 		return NULL;
-	if (kmm_vg())
-		return kmm_vg_krealloc((void *)p, new_size, gfp, "krealloc");
-	return __kmm_krealloc((void *)p, new_size, gfp, "krealloc");
+	return kmm_krealloc_slow((void *)p, new_size, gfp, "krealloc");
 }
 
 KMM_EXPORT size_t kmm_kmalloc_size_roundup(size_t size)

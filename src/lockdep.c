@@ -13,9 +13,9 @@
  * A lock is ranked by its address: the locks of struct kmm_global by
  * name, a cache's or a zone's lock by being that of an entry of
  * kmm.caches[] or kmm.zones[] (found by a scan: this is a debug build).
- * A lock it does not know is not checked: vg.c's quarantine lock, taken
- * with nothing else held, and a new zone's lock before the zone is
- * published.
+ * A lock it does not know is not checked: track.c's quarantine lock, a
+ * leaf under which no other lock is taken, and a new zone's lock before
+ * the zone is published.
  *
  * Release builds compile none of this: kmm_lock() is pthread_mutex_lock().
  *

@@ -12,7 +12,7 @@
  * allocates through them is freed here too.
  */
 #include "internal.h"
-#include "valgrind.h"
+#include "track.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -39,10 +39,7 @@ static __noinline void *malloc_slow(size_t size, kmm_gfp_t gfp, size_t align)
 	if (unlikely(size > (size_t)PTRDIFF_MAX))
 		return enomem();
 	kmm_init();
-	if (kmm_vg())
-		p = kmm_vg_kmalloc(size, gfp, align);
-	else
-		p = __kmm_kmalloc(size, gfp, align);
+	p = kmm_kmalloc_slow(size, gfp, align);
 	if (unlikely(!p))
 		return enomem();
 	return p;
@@ -64,7 +61,7 @@ KMM_EXPORT void *malloc(size_t size)
 	return do_malloc(size);
 }
 
-/* Under Valgrind kfree_fast always fails over to its slow path. */
+/* Under memcheck kfree_fast always fails over to its slow path. */
 static __always_inline void do_free(void *p)
 {
 	if (likely(p))
@@ -106,10 +103,7 @@ KMM_EXPORT void *realloc(void *p, size_t size)
 	}
 	if (unlikely(size > (size_t)PTRDIFF_MAX))
 		return enomem();
-	if (kmm_vg())
-		q = kmm_vg_krealloc(p, size, MALLOC_GFP, "realloc");
-	else
-		q = __kmm_krealloc(p, size, MALLOC_GFP, "realloc");
+	q = kmm_krealloc_slow(p, size, MALLOC_GFP, "realloc");
 	if (unlikely(!q))
 		return enomem();
 	return q;
@@ -186,9 +180,7 @@ KMM_EXPORT size_t malloc_usable_size(void *p)
 {
 	if (!p)
 		return 0;
-	if (kmm_vg())
-		return kmm_vg_usable_size(p);
-	return __kmm_ksize(p);
+	return kmm_usable_size(p);
 }
 
 KMM_EXPORT void free_sized(void *p, size_t size)
@@ -209,9 +201,9 @@ KMM_EXPORT int malloc_trim(size_t pad)
 	size_t freed;
 
 	kmm_init();
-	kmm_vg_quiet_begin();
+	kmm_track_enter();
 	freed = kmm_mem_reclaim_all(pad);
-	kmm_vg_quiet_end();
+	kmm_track_leave();
 	return freed > 0;
 }
 
@@ -291,9 +283,7 @@ void *kmm_new(size_t size, size_t align)
 	if (size > (size_t)PTRDIFF_MAX)
 		return NULL;
 	kmm_init();
-	if (kmm_vg())
-		return kmm_vg_kmalloc(size, MALLOC_GFP, align);
-	return __kmm_kmalloc(size, MALLOC_GFP, align);
+	return kmm_kmalloc_slow(size, MALLOC_GFP, align);
 }
 
 void kmm_delete(void *p)

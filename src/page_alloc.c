@@ -37,7 +37,7 @@
  * reclaimers); zone locks nest inside it.
  */
 #include "internal.h"
-#include "valgrind.h"
+#include "track.h"
 
 #include <errno.h>
 #include <string.h>
@@ -897,25 +897,25 @@ KMM_EXPORT struct kmm_page *kmm_alloc_pages(kmm_gfp_t gfp, unsigned int order)
 	struct kmm_page *page;
 
 	kmm_init();
-	if (kmm_vg())
-		return kmm_vg_alloc_pages(gfp, order);
+	kmm_track_enter();
 	page = __kmm_alloc_pages(gfp, order);
-
 	if (page)
 		kmm_prep_compound(page, order);
+	kmm_track_alloc(page ? __page_address(page) : NULL, PAGE_SIZE << order,
+			gfp & KMM___GFP_ZERO);
 	return page;
 }
 
+/* The last reference to a block of the page API went away. */
 static void free_compound(struct kmm_page *page)
 {
 	unsigned int order = page->order;
 
-	if (kmm_vg()) {
-		kmm_vg_free_pages(page);
-		return;
-	}
+	if (!kmm_track_free(__page_address(page)))
+		return;		/* the tool reported the free */
 	kmm_clear_compound(page, order);
 	__kmm_free_pages(page, order);
+	kmm_track_leave();
 }
 
 static __cold void bad_page(const struct kmm_page *page, const char *fn,
@@ -964,9 +964,11 @@ KMM_EXPORT void *kmm_alloc_pages_exact(size_t size, kmm_gfp_t gfp)
 	if (!size || size > (PAGE_SIZE << MAX_PAGE_ORDER))
 		return NULL;
 	kmm_init();
-	if (kmm_vg())
-		return kmm_vg_alloc_exact(size, gfp);
+	kmm_track_enter();
 	page = kmm_alloc_run(gfp, nr, 0);
+	/* The program owns whole pages, as in the kernel. */
+	kmm_track_alloc(page ? __page_address(page) : NULL, nr << PAGE_SHIFT,
+			gfp & KMM___GFP_ZERO);
 	return page ? __page_address(page) : NULL;
 }
 
@@ -979,11 +981,10 @@ KMM_EXPORT void kmm_free_pages_exact(void *virt, size_t size)
 	page = kmm_virt_to_page(virt);
 	if (!page || ((uintptr_t)virt & (PAGE_SIZE - 1)))
 		kmm_die("free_pages_exact", "invalid pointer", virt, NULL);
-	if (kmm_vg()) {
-		kmm_vg_free_exact(virt, size);
-		return;
-	}
+	if (!kmm_track_free(virt))
+		return;		/* the tool reported the free */
 	kmm_free_run(page, (size + PAGE_SIZE - 1) >> PAGE_SHIFT);
+	kmm_track_leave();
 }
 
 KMM_EXPORT int kmm_page_count(const struct kmm_page *page)

@@ -34,7 +34,7 @@
  * paths, which reclaimers only try.  Zone locks nest inside it.
  */
 #include "internal.h"
-#include "valgrind.h"
+#include "track.h"
 
 #include <string.h>
 
@@ -231,7 +231,7 @@ static struct kmm_page *run_cache_get(kmm_gfp_t gfp, size_t nr,
 	page->flags = 0;
 	page->lru.next = page->lru.prev = NULL;
 	page[1].nr_pages = 0;
-	page[1].vg_size = 0;
+	page[1].req_size = 0;
 	atomic_store_explicit(&page->refcount, 1, memory_order_relaxed);
 	if (have > nr)
 		kmm_free_run(page + nr, have - nr);
@@ -302,10 +302,10 @@ KMM_EXPORT void kmm_drain_local_pages(void)
 	struct kmm_thread *t = kmm_thread_or_null();
 
 	if (t) {
-		kmm_vg_quiet_begin();
+		kmm_track_enter();
 		run_cache_drain_all(t);
 		kmm_pcp_drain(t);
-		kmm_vg_quiet_end();
+		kmm_track_leave();
 	}
 }
 

@@ -54,7 +54,7 @@
  * that move nothing take no lock.
  */
 #include "internal.h"
-#include "valgrind.h"
+#include "track.h"
 
 #include <string.h>
 
@@ -859,21 +859,25 @@ KMM_EXPORT struct kmm_cache *kmm_cache_create(const char *name,
 	return s;
 }
 
+/*
+ * The thread's list is empty, the object must be zeroed, or every call
+ * takes this path (kmm.layout.on).  A constructed object is
+ * defined to the tool, as the constructor left it.
+ */
 static __noinline void *cache_alloc_slow(struct kmm_cache *s, kmm_gfp_t gfp)
 {
 	void *object;
 
-	if (kmm_vg())
-		object = kmm_vg_cache_alloc(s, gfp);
-	else
-		object = kmm_slab_alloc(s, gfp);
+	kmm_track_enter();
+	object = kmm_slab_alloc(s, gfp);
+	kmm_track_alloc(object, s->object_size, s->ctor != NULL);
 	if (unlikely(!object)) {
 		if (!(gfp & KMM___GFP_NOWARN))
 			kmm_report("kmem_cache_alloc: cache %s: out of memory",
 				   s->name);
 		return NULL;
 	}
-	if ((gfp & KMM___GFP_ZERO) && !kmm_vg())
+	if (gfp & KMM___GFP_ZERO)
 		memset(object, 0, s->object_size);
 	return object;
 }
@@ -922,16 +926,32 @@ static struct kmm_page *object_slab(struct kmm_cache *s, const void *obj,
 	return page;
 }
 
+/* Frees for real an object the quarantine lets go. */
+static void cache_release(void *obj)
+{
+	struct kmm_page *page = object_page(obj);
+
+	kmm_slab_free(page->slab_cache, page, obj, "kmem_cache_free");
+}
+
+/*
+ * The thread's list is full, or every call takes this path: the tool may
+ * report the free; with a quarantine the object waits there first.
+ */
 static __noinline void cache_free_slow(struct kmm_cache *s, void *obj)
 {
 	struct kmm_page *page;
 
-	if (kmm_vg()) {
-		kmm_vg_cache_free(s, obj);
+	if (!kmm_track_free(obj))
+		return;		/* the tool reported the free */
+	page = object_slab(s, obj, "kmem_cache_free");
+	if (unlikely(kmm.layout.quarantine)) {
+		kmm_track_leave();
+		kmm_quarantine_add(obj, s->object_size, cache_release);
 		return;
 	}
-	page = object_slab(s, obj, "kmem_cache_free");
 	kmm_slab_free(page->slab_cache, page, obj, "kmem_cache_free");
+	kmm_track_leave();
 }
 
 KMM_EXPORT void kmm_cache_free(struct kmm_cache *s, void *obj)
@@ -980,13 +1000,13 @@ KMM_EXPORT int kmm_cache_shrink(struct kmm_cache *s)
 {
 	struct kmm_thread *t = kmm_thread_or_null();
 
-	kmm_vg_quarantine_flush();
-	kmm_vg_quiet_begin();
+	kmm_quarantine_flush();
+	kmm_track_enter();
 	if (t)
 		flush_cpu_slab(s, t);
 	discard_empty(s);
 	kmm_drain_local_pages();
-	kmm_vg_quiet_end();
+	kmm_track_leave();
 	return 0;
 }
 
@@ -1009,8 +1029,8 @@ KMM_EXPORT void kmm_cache_destroy(struct kmm_cache *s)
 
 	if (!s)
 		return;
-	kmm_vg_quarantine_flush();
-	kmm_vg_quiet_begin();
+	kmm_quarantine_flush();
+	kmm_track_enter();
 	kmm_lock(&kmm.thread_lock);
 	list_for_each(pos, &kmm.threads)
 		flush_cpu_slab(s, list_entry(pos, struct kmm_thread, node));
@@ -1023,7 +1043,7 @@ KMM_EXPORT void kmm_cache_destroy(struct kmm_cache *s)
 	kmm_slab_stats(s, &st);
 	kmm_unlock(&kmm.thread_lock);
 	if (st.active_objs) {
-		kmm_vg_quiet_end();
+		kmm_track_leave();
 		kmm_report("kmem_cache_destroy %s: Slab cache still has objects (%lu)",
 			   s->name, st.active_objs);
 		return;
@@ -1032,5 +1052,5 @@ KMM_EXPORT void kmm_cache_destroy(struct kmm_cache *s)
 	kmm_lock(&kmm.cache_lock);
 	kmm.caches[s->index] = NULL;
 	kmm_unlock(&kmm.cache_lock);
-	kmm_vg_quiet_end();
+	kmm_track_leave();
 }

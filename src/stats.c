@@ -4,7 +4,7 @@
  * from a buffer on the stack.
  */
 #include "internal.h"
-#include "valgrind.h"
+#include "track.h"
 
 #include <errno.h>
 #include <string.h>
@@ -130,9 +130,9 @@ KMM_EXPORT int kmm_dump(int fd, const char *what)
 	int ret;
 
 	kmm_init();
-	kmm_vg_quiet_begin();
+	kmm_track_enter();
 	ret = dump(fd, what);
-	kmm_vg_quiet_end();
+	kmm_track_leave();
 	return ret;
 }
 

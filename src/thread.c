@@ -22,7 +22,7 @@
  * the stdio list lock (glibc) before every lock of kmm.
  */
 #include "internal.h"
-#include "valgrind.h"
+#include "track.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -59,7 +59,7 @@ void kmm_init_slow(void)
 
 	if (atomic_compare_exchange_strong(&kmm.init_state, &expected, 1)) {
 		kmm.init_tid = kmm_os_gettid();
-		kmm_vg_init();
+		kmm_track_init();
 		kmm_parse_options();
 		kmm_free_cookie = (uintptr_t)kmm_os_random() | 1;
 		pthread_key_create(&kmm.thread_key, thread_exit);
@@ -94,8 +94,11 @@ struct kmm_thread *kmm_thread_slow(void)
 
 	if (kmm_current != &kmm_boot_thread)
 		return kmm_current;
-	/* Under Valgrind every thread shares kmm_dead_thread: see vg.c. */
-	if (kmm_thread_phase == 2 || kmm_vg())
+	/*
+	 * When every call must take the slow paths (under memcheck: see
+	 * track.c), threads share kmm_dead_thread.
+	 */
+	if (kmm_thread_phase == 2 || kmm.layout.on)
 		return NULL;
 	page = __kmm_alloc_pages(KMM_GFP_KERNEL | KMM___GFP_ZERO |
 					 KMM___GFP_NOWARN,
@@ -105,7 +108,7 @@ struct kmm_thread *kmm_thread_slow(void)
 	t = __page_address(page);
 	/* kmm's own metadata, as mem_map: not counted by KMM_MEMORY_LIMIT. */
 	kmm_mem_uncharge(PAGE_SIZE << thread_order());
-	kmm_vg_defined(t, PAGE_SIZE << thread_order());
+	kmm_track_defined(t, PAGE_SIZE << thread_order());
 	t->tid = kmm_os_gettid();
 	t->order = thread_order();
 	kmm_lock(&kmm.thread_lock);
@@ -133,7 +136,7 @@ static void thread_free(struct kmm_thread *t)
 	kmm_lock(&kmm.thread_lock);
 	list_del(&t->node);
 	kmm_unlock(&kmm.thread_lock);
-	kmm_vg_noaccess(t, PAGE_SIZE << t->order);
+	kmm_track_noaccess(t, PAGE_SIZE << t->order);
 	kmm_mem_charge_force(PAGE_SIZE << thread_order());
 	__kmm_free_pages(page, thread_order());
 }
@@ -145,12 +148,12 @@ static void thread_exit(void *arg)
 
 	if (!t || t != kmm_current)
 		return;
-	kmm_vg_quiet_begin();
+	kmm_track_enter();
 	thread_release(t);
 	kmm_current = &kmm_boot_thread;
 	kmm_thread_phase = 2;
 	thread_free(t);
-	kmm_vg_quiet_end();
+	kmm_track_leave();
 	errno = saved;
 }
 
@@ -208,13 +211,13 @@ static void fork_prepare(void)
 	}
 	if (_IO_list_lock)
 		_IO_list_lock();
-	kmm_vg_fork_prepare();
 	kmm_lock(&kmm.dead_lock);
 	kmm_lock(&kmm.thread_lock);
 	kmm_slab_fork_prepare();
 	kmm_vmalloc_fork_prepare();
 	kmm_runs_fork_prepare();
 	kmm_page_alloc_fork_prepare();
+	kmm_quarantine_fork_prepare();
 	fork_mode = FORK_LOCKED;
 }
 
@@ -222,13 +225,13 @@ static void fork_parent(void)
 {
 	if (fork_mode != FORK_LOCKED)
 		return;
+	kmm_quarantine_fork_parent();
 	kmm_page_alloc_fork_parent();
 	kmm_runs_fork_parent();
 	kmm_vmalloc_fork_parent();
 	kmm_slab_fork_parent();
 	kmm_unlock(&kmm.thread_lock);
 	kmm_unlock(&kmm.dead_lock);
-	kmm_vg_fork_parent();
 	if (_IO_list_unlock)
 		_IO_list_unlock();
 }
@@ -264,10 +267,10 @@ static void fork_child(void)
 	kmm_lock_forget_all();	/* debug builds: what prepare took */
 	if (fork_mode == FORK_NOTHING)
 		return;
-	kmm_vg_quiet_begin();
+	kmm_track_enter();
 	if (fork_mode == FORK_LOCKED && _IO_list_resetlock)
 		_IO_list_resetlock();
-	kmm_vg_fork_child(single);
+	kmm_quarantine_fork_child(single);
 	kmm_page_alloc_fork_child(single);
 	kmm_runs_fork_child();
 	kmm_vmalloc_fork_child(single);
@@ -284,7 +287,7 @@ static void fork_child(void)
 			kmm_current = &kmm_boot_thread;
 			kmm_thread_phase = 0;
 		}
-		kmm_vg_quiet_end();
+		kmm_track_leave();
 		return;
 	}
 	list_for_each_safe(pos, n, &kmm.threads) {
@@ -297,7 +300,7 @@ static void fork_child(void)
 	}
 	if (kmm_current != &kmm_boot_thread)
 		kmm_current->tid = kmm_os_gettid();
-	kmm_vg_quiet_end();
+	kmm_track_leave();
 }
 
 /*

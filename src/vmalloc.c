@@ -24,14 +24,15 @@
  * most VMAP_CACHE_SLOTS areas and 4 x KMM_RETAIN bytes (32 MiB at most
  * and by default, the size up to which glibc's malloc raises its mmap
  * threshold; KMM_RETAIN=0 turns it off); the oldest areas are unmapped
- * first.  malloc_trim() and a failing mmap unmap them all.  Not under
- * memcheck, which must see every vfree() as it happens.
+ * first.  malloc_trim() and a failing mmap unmap them all.  Not with a
+ * quarantine (kmm.layout): an area vfree()d is unmapped at once, so a
+ * use after free faults.
  *
  * Locking: kmm.vmap_lock guards the table and the cache.  Mapping and
  * unmapping happen outside it.
  */
 #include "internal.h"
-#include "valgrind.h"
+#include "track.h"
 
 #include <string.h>
 
@@ -44,7 +45,7 @@ struct vmap_area {
 	size_t map_size;	/* whole mapping, guard page included */
 	uintptr_t map_start;
 	bool huge;		/* made with MADV_HUGEPAGE */
-	size_t vg_size;		/* under memcheck: vmalloc()'s block, or 0 */
+	size_t asked;		/* kmm_vmalloc_set_asked(), or 0 */
 };
 
 static struct vmap_area *vmap_table;
@@ -141,7 +142,7 @@ static bool __vmap_reserve(void)
 	if (!tab)
 		return false;
 	/* Block addresses here must not make leaks look reachable. */
-	kmm_vg_noaccess(tab, cap * sizeof(*tab));
+	kmm_track_noaccess(tab, cap * sizeof(*tab));
 	for (i = 0; i < vmap_cap; i++)
 		if (vmap_table[i].start)
 			__vmap_put(tab, cap, &vmap_table[i]);
@@ -232,7 +233,7 @@ static int __vmap_cache_put(const struct vmap_area *va,
 {
 	size_t max = vmap_cache_max();
 
-	if (va->map_size > max || kmm_vg())
+	if (va->map_size > max || kmm.layout.quarantine)
 		return VMAP_NOT_KEPT;
 	if (vmap_cache_nr && (vmap_cache_nr == VMAP_CACHE_SLOTS ||
 			      vmap_cache_bytes + va->map_size > max)) {
@@ -371,6 +372,7 @@ static bool vmap_reuse(size_t len, size_t align, kmm_gfp_t gfp, bool huge,
 	kmm_lock(&kmm.vmap_lock);
 	hit = __vmap_cache_take(len, align, huge, va);
 	va->caller = caller;
+	va->asked = 0;
 	/* The same size and no clearing: done under the one lock. */
 	if (hit && va->size == len && va->map_start == va->start &&
 	    !(gfp & KMM___GFP_ZERO) && __vmap_reserve()) {
@@ -485,23 +487,29 @@ size_t kmm_vmalloc_size(const void *p)
 	return vmap_lookup(p, &va) ? va.size : 0;
 }
 
-/* Under memcheck, vg.c records the size of a block of the vmalloc API. */
-void kmm_vmalloc_set_vg_size(const void *p, size_t n)
+/*
+ * The size a layer above asked for (kmalloc's layout with red zones
+ * records it), kept with the area until it is freed.
+ */
+void kmm_vmalloc_set_asked(const void *p, size_t n)
 {
 	struct vmap_area *va;
 
 	kmm_lock(&kmm.vmap_lock);
 	va = __vmap_find((uintptr_t)p);
 	if (va)
-		va->vg_size = n;
+		va->asked = n;
 	kmm_unlock(&kmm.vmap_lock);
 }
 
-size_t kmm_vmalloc_vg_size(const void *p)
+/* The size recorded, else the area's; 0 if p starts no area. */
+size_t kmm_vmalloc_asked(const void *p)
 {
 	struct vmap_area va;
 
-	return vmap_lookup(p, &va) ? va.vg_size : 0;
+	if (!vmap_lookup(p, &va))
+		return 0;
+	return va.asked ? va.asked : va.size;
 }
 
 bool __kmm_vfree(const void *p)
@@ -663,7 +671,7 @@ static void vmap_rebuild(void)
 			}
 		return;
 	}
-	kmm_vg_noaccess(tab, old_cap * sizeof(*tab));
+	kmm_track_noaccess(tab, old_cap * sizeof(*tab));
 	vmap_table = tab;
 	vmap_cap = old_cap;
 	for (i = 0; i < old_cap; i++) {
@@ -686,64 +694,83 @@ void kmm_vmalloc_fork_child(bool single)
 
 /* ---------------------------------------------------------- public API */
 
+/*
+ * An area for the vmalloc API, described to the tool as whole pages up
+ * to its guard page, as the page API's blocks are.  A fresh mapping reads
+ * as zero (cached areas are cleared for __GFP_ZERO): vzalloc needs no
+ * clearing.
+ */
+static void *vmalloc_api(size_t size, kmm_gfp_t gfp, bool huge,
+			 const void *caller)
+{
+	void *p;
+
+	kmm_init();
+	kmm_track_enter();
+	p = __kmm_vmalloc(size, 0, gfp, huge, caller);
+	kmm_track_alloc(p, ALIGN_UP(size, PAGE_SIZE), gfp & KMM___GFP_ZERO);
+	return p;
+}
+
 KMM_EXPORT void *kmm_vmalloc(size_t size)
 {
-	kmm_init();
-	if (kmm_vg())
-		return kmm_vg_vmalloc(size, KMM_GFP_KERNEL, false,
-				      __builtin_return_address(0));
-	return __kmm_vmalloc(size, 0, KMM_GFP_KERNEL, false,
-			     __builtin_return_address(0));
+	return vmalloc_api(size, KMM_GFP_KERNEL, false,
+			   __builtin_return_address(0));
 }
 
 KMM_EXPORT void *kmm_vzalloc(size_t size)
 {
-	/* Fresh anonymous mappings read as zero. */
-	kmm_init();
-	if (kmm_vg())
-		return kmm_vg_vmalloc(size, KMM_GFP_KERNEL | KMM___GFP_ZERO,
-				      false, __builtin_return_address(0));
-	return __kmm_vmalloc(size, 0, KMM_GFP_KERNEL | KMM___GFP_ZERO, false,
-			     __builtin_return_address(0));
+	return vmalloc_api(size, KMM_GFP_KERNEL | KMM___GFP_ZERO, false,
+			   __builtin_return_address(0));
 }
 
 KMM_EXPORT void *kmm_vmalloc_huge(size_t size, kmm_gfp_t gfp)
 {
-	kmm_init();
-	if (kmm_vg())
-		return kmm_vg_vmalloc(size, gfp, true,
-				      __builtin_return_address(0));
-	return __kmm_vmalloc(size, 0, gfp, true, __builtin_return_address(0));
+	return vmalloc_api(size, gfp, true, __builtin_return_address(0));
+}
+
+/* vrealloc as a new area, a copy and a vfree: see kmm_track_can_remap(). */
+static void *vrealloc_copy(void *p, size_t size, kmm_gfp_t gfp)
+{
+	size_t old = kmm_vmalloc_size(p);
+	void *q;
+
+	if (!old)
+		return NULL;	/* as __kmm_vrealloc: no area there */
+	q = vmalloc_api(size, gfp, false, __builtin_return_address(0));
+	if (!q)
+		return NULL;
+	/* The area's size is page-rounded; copy what is addressable. */
+	memcpy(q, p, MIN(old, ALIGN_UP(size, PAGE_SIZE)));
+	kmm_vfree(p);
+	return q;
 }
 
 KMM_EXPORT void *kmm_vrealloc(void *p, size_t size, kmm_gfp_t gfp)
 {
-	if (!p) {
-		kmm_init();
-		if (kmm_vg())
-			return kmm_vg_vmalloc(size, gfp, false,
-					      __builtin_return_address(0));
-		return __kmm_vmalloc(size, 0, gfp, false,
-				     __builtin_return_address(0));
-	}
+	if (!p)
+		return vmalloc_api(size, gfp, false,
+				   __builtin_return_address(0));
 	if (!size) {
 		kmm_vfree(p);
 		return NULL;
 	}
-	if (kmm_vg())
-		return kmm_vg_vrealloc(p, size, gfp);
+	if (!kmm_track_can_remap())
+		return vrealloc_copy(p, size, gfp);
 	return __kmm_vrealloc(p, size, gfp);
 }
 
 KMM_EXPORT void kmm_vfree(const void *p)
 {
+	bool ok;
+
 	if (!p)
 		return;
-	if (kmm_vg()) {
-		kmm_vg_vfree(p);
-		return;
-	}
-	if (!__kmm_vfree(p))
+	if (!kmm_track_free(p))
+		return;		/* the tool reported the free */
+	ok = __kmm_vfree(p);
+	kmm_track_leave();
+	if (!ok)
 		kmm_invalid_free(p, "vfree");
 }
 
@@ -753,7 +780,7 @@ KMM_EXPORT int kmm_is_vmalloc_addr(const void *p)
 	size_t i;
 	int found = 0;
 
-	kmm_vg_quiet_begin();
+	kmm_track_enter();
 	kmm_lock(&kmm.vmap_lock);
 	for (i = 0; i < vmap_cap && !found; i++) {
 		struct vmap_area *va = &vmap_table[i];
@@ -761,7 +788,7 @@ KMM_EXPORT int kmm_is_vmalloc_addr(const void *p)
 		found = va->start && a >= va->start && a < va->start + va->size;
 	}
 	kmm_unlock(&kmm.vmap_lock);
-	kmm_vg_quiet_end();
+	kmm_track_leave();
 	return found;
 }
 

@@ -25,7 +25,7 @@
  * take no lock.
  */
 #include "internal.h"
-#include "valgrind.h"
+#include "track.h"
 
 #include <string.h>
 
@@ -197,7 +197,7 @@ struct kmm_zone *kmm_zone_grow(enum zone_type type)
 	zone_setup(z, size, type);
 	KMM_BUG_ON(zone_broken(z, n));
 	/* Free memory is nobody's: memcheck reports any access to it. */
-	kmm_vg_noaccess((char *)z + (z->first_pfn << PAGE_SHIFT),
+	kmm_track_noaccess((char *)z + (z->first_pfn << PAGE_SHIFT),
 			size - (z->first_pfn << PAGE_SHIFT));
 	z->index = n;
 	kmm.zones[n] = z;

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/common.sh"
 
 need_lib
-# Under memcheck kmm keeps freed blocks in a quarantine (src/vg.c) that
+# Under memcheck kmm keeps freed blocks in a quarantine (src/track.c) that
 # still counts against the limit and is not flushed when the limit is
 # reached, so memory freed is not available again: the run fails at
 # "after freeing".  To see it:

@@ -18,7 +18,6 @@
  * and a 40 KiB run grown to 128 KiB, freed, then kmalloc(128 KiB).
  */
 #include "ut.h"
-#include "valgrind.h"
 
 #define MAX_LIVE 48
 #define MAX_SIZE ((size_t)PAGE_SIZE << MAX_PAGE_ORDER)	/* 4 MiB */
@@ -40,12 +39,13 @@ static size_t nlive;
 static struct ut_rng rng;
 static unsigned long step;
 
-/* The aligned route below malloc.c's posix_memalign and memalign. */
+/*
+ * The aligned route below malloc.c's posix_memalign and memalign, with
+ * the layout policy when it is on (under memcheck).
+ */
 static void *kmalloc_aligned(size_t size, size_t align)
 {
-	if (kmm_vg())
-		return kmm_vg_kmalloc(size, GFP_KERNEL, align);
-	return __kmm_kmalloc(size, GFP_KERNEL, align);
+	return kmm_kmalloc_slow(size, GFP_KERNEL, align);
 }
 
 static void check_aligned(const struct blk *b, const char *what)

@@ -26,7 +26,7 @@
 #include <sys/wait.h>
 
 /*
- * Under memcheck kmm runs its Valgrind mode (src/vg.c): red zones after
+ * Under memcheck kmm takes its memcheck layout (src/track.c): red zones after
  * blocks, a quarantine of freed blocks, ksize() the size asked for.  The
  * tests then check what the API promises (contents, alignment, errors)
  * but not the native layout (slab counts, page costs, in-place moves):
