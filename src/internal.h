@@ -538,7 +538,8 @@ struct kmm_cache *kmm_cache_create_internal(const char *name,
 					    unsigned int size,
 					    unsigned int align,
 					    kmm_slab_flags_t flags,
-					    void (*ctor)(void *));
+					    void (*ctor)(void *),
+					    unsigned int redzone);
 void *__kmm_slab_alloc(struct kmm_cache *s, kmm_gfp_t gfp,
 		       struct kmm_cpu_slab *c);
 void *__kmm_slab_alloc_nothread(struct kmm_cache *s, kmm_gfp_t gfp);

@@ -65,7 +65,7 @@ void kmm_kmalloc_init(void)
 
 		kmalloc_name(name, sizeof(name), size);
 		kmalloc_caches[i] = kmm_cache_create_internal(name, size, align,
-							      0, NULL);
+							      0, NULL, 0);
 		/* kmalloc_fast() relies on class index == cache index. */
 		if (!kmalloc_caches[i] || kmalloc_caches[i]->index != i)
 			kmm_die("kmalloc_init", "cannot create", NULL, name);

@@ -131,7 +131,8 @@ static unsigned int calculate_order(unsigned int size)
 
 static int cache_setup(struct kmm_cache *s, const char *name,
 		       unsigned int size, unsigned int align,
-		       kmm_slab_flags_t flags, void (*ctor)(void *))
+		       kmm_slab_flags_t flags, void (*ctor)(void *),
+		       unsigned int redzone)
 {
 	unsigned int stride;
 	size_t n = strlen(name);
@@ -158,11 +159,16 @@ static int cache_setup(struct kmm_cache *s, const char *name,
 	s->align = align;
 	stride = (unsigned int)ALIGN_UP(MAX(size, 16u), 8);
 	if (ctor) {
-		/* Free pointer and mark must not clobber constructed state. */
+		/*
+		 * Free pointer and mark must not clobber constructed state;
+		 * they are slack the program does not own, a red zone too.
+		 */
 		s->offset = stride;
 		stride += 2 * sizeof(void *);
 	} else {
 		s->offset = 0;
+		if (stride + redzone <= (PAGE_SIZE << SLAB_MAX_ORDER))
+			stride += redzone;
 	}
 	stride = (unsigned int)ALIGN_UP(stride, align);
 	if (stride > (PAGE_SIZE << SLAB_MAX_ORDER))
@@ -184,13 +190,16 @@ static int cache_setup(struct kmm_cache *s, const char *name,
 
 /*
  * Creates a cache.  No memory is allocated: caches live in a static table,
- * and their slabs come from the buddy allocator on first use.
+ * and their slabs come from the buddy allocator on first use.  @redzone:
+ * bytes of slack after each object (kmm.layout); kmalloc's caches, whose
+ * classes are their strides, get theirs from kmalloc.
  */
 struct kmm_cache *kmm_cache_create_internal(const char *name,
 					    unsigned int size,
 					    unsigned int align,
 					    kmm_slab_flags_t flags,
-					    void (*ctor)(void *))
+					    void (*ctor)(void *),
+					    unsigned int redzone)
 {
 	struct kmm_cache *s = NULL;
 	int i;
@@ -205,7 +214,8 @@ struct kmm_cache *kmm_cache_create_internal(const char *name,
 	if (s) {
 		memset(s, 0, sizeof(*s));
 		s->index = (unsigned int)i;
-		if (cache_setup(s, name, size, align, flags, ctor) == 0) {
+		if (cache_setup(s, name, size, align, flags, ctor,
+				redzone) == 0) {
 			kmm.caches[i] = s;
 			if (i >= kmm.nr_caches)
 				kmm.nr_caches = i + 1;
@@ -848,7 +858,8 @@ KMM_EXPORT struct kmm_cache *kmm_cache_create(const char *name,
 
 	kmm_init();
 	if (name && size)
-		s = kmm_cache_create_internal(name, size, align, flags, ctor);
+		s = kmm_cache_create_internal(name, size, align, flags, ctor,
+					      kmm.layout.redzone);
 	if (!s) {
 		if (flags & KMM_SLAB_PANIC)
 			kmm_fatal("kmem_cache_create: cannot create cache %s",

@@ -732,9 +732,12 @@ KMM_EXPORT void *kmm_vmalloc_huge(size_t size, kmm_gfp_t gfp)
 /* vrealloc as a new area, a copy and a vfree: see kmm_track_can_remap(). */
 static void *vrealloc_copy(void *p, size_t size, kmm_gfp_t gfp)
 {
-	size_t old = kmm_vmalloc_size(p);
+	size_t old;
 	void *q;
 
+	kmm_track_enter();
+	old = kmm_vmalloc_size(p);
+	kmm_track_leave();
 	if (!old)
 		return NULL;	/* as __kmm_vrealloc: no area there */
 	q = vmalloc_api(size, gfp, false, __builtin_return_address(0));
