@@ -19,13 +19,13 @@ LAYERS='
 25 lockdep     the lock order, checked in --enable-debug builds
 30 debug       options: the KMM_* variables, read once
 35 mm_account  the memory-limit charge and the list of reclaimers
+37 track       tracking hooks as memcheck requests, the layout, the quarantine
 40 zone        reservations, mem_map[], the zone table
 50 page_alloc  buddy allocator, per-thread page lists
 55 page_runs   kmalloc page runs and the run cache of each thread
 60 slab        object caches, per-thread object lists
 60 vmalloc     areas in mappings of their own, the vmap_area registry
 70 kmalloc     size classes; routes to slab, page runs or vmalloc
-75 vg          memcheck: the entry points under Valgrind
 80 stats       the /proc formats of kmm_dump
 85 thread      start-up, per-thread state, thread exit, fork handlers
 90 malloc      the malloc family: C semantics, errno
@@ -43,11 +43,6 @@ EXCEPTIONS='
 *          thread     kmm_init_slow       every entry point starts kmm on first use (kmm_init)
 slab       thread     kmm_thread_slow     the slab slow path makes a thread'"'"'s state at its first allocation
 zone       page_alloc kmm_zone_add_fresh  a new zone'"'"'s first blocks go onto the buddy free lists
-page_alloc vg         kmm_vg_*            under memcheck the page entry points hand over to vg.c (hooks being restructured)
-page_runs  vg         kmm_vg_*            kmm_drain_local_pages, moved from page_alloc.c, runs quiet under memcheck (hooks being restructured)
-slab       vg         kmm_vg_*            under memcheck the cache entry points hand over to vg.c (hooks being restructured)
-kmalloc    vg         kmm_vg_*            under memcheck the kmalloc entry points hand over to vg.c (hooks being restructured)
-vmalloc    vg         kmm_vg_*            under memcheck the vmalloc entry points hand over to vg.c (hooks being restructured)
 '
 
 need_cmd awk
