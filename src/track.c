@@ -95,14 +95,19 @@ __noinline void kmm_track_resize_(void *p, size_t old, size_t new)
 	VALGRIND_RESIZEINPLACE_BLOCK(p, old, new, 0);
 }
 
-__noinline void kmm_track_mark_(const void *p, size_t n, int how)
+__noinline void kmm_track_noaccess_(const void *p, size_t n)
 {
-	if (how == KMM_TRACK_NOACCESS)
-		VALGRIND_MAKE_MEM_NOACCESS(p, n);
-	else if (how == KMM_TRACK_UNDEFINED)
-		VALGRIND_MAKE_MEM_UNDEFINED(p, n);
-	else
-		VALGRIND_MAKE_MEM_DEFINED(p, n);
+	VALGRIND_MAKE_MEM_NOACCESS(p, n);
+}
+
+__noinline void kmm_track_undefined_(const void *p, size_t n)
+{
+	VALGRIND_MAKE_MEM_UNDEFINED(p, n);
+}
+
+__noinline void kmm_track_defined_(const void *p, size_t n)
+{
+	VALGRIND_MAKE_MEM_DEFINED(p, n);
 }
 
 /*

@@ -64,7 +64,9 @@ void kmm_track_loud_(void);
 void kmm_track_alloc_(void *p, size_t size, bool defined);
 bool kmm_track_free_(const void *p);
 void kmm_track_resize_(void *p, size_t old, size_t new);
-void kmm_track_mark_(const void *p, size_t n, int how);
+void kmm_track_noaccess_(const void *p, size_t n);
+void kmm_track_undefined_(const void *p, size_t n);
+void kmm_track_defined_(const void *p, size_t n);
 
 static __always_inline void kmm_track_enter(void)
 {
@@ -96,26 +98,22 @@ static __always_inline void kmm_track_resize(void *p, size_t old, size_t new)
 		kmm_track_resize_(p, old, new);
 }
 
-#define KMM_TRACK_NOACCESS 0
-#define KMM_TRACK_UNDEFINED 1
-#define KMM_TRACK_DEFINED 2
-
 static __always_inline void kmm_track_noaccess(const void *p, size_t n)
 {
 	if (unlikely(kmm_track_active))
-		kmm_track_mark_(p, n, KMM_TRACK_NOACCESS);
+		kmm_track_noaccess_(p, n);
 }
 
 static __always_inline void kmm_track_undefined(const void *p, size_t n)
 {
 	if (unlikely(kmm_track_active))
-		kmm_track_mark_(p, n, KMM_TRACK_UNDEFINED);
+		kmm_track_undefined_(p, n);
 }
 
 static __always_inline void kmm_track_defined(const void *p, size_t n)
 {
 	if (unlikely(kmm_track_active))
-		kmm_track_mark_(p, n, KMM_TRACK_DEFINED);
+		kmm_track_defined_(p, n);
 }
 
 /*
