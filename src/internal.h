@@ -547,6 +547,8 @@ void *__kmm_slab_alloc_slow(struct kmm_cache *s, kmm_gfp_t gfp);
 void __kmm_slab_free(struct kmm_cache *s, struct kmm_page *page, void *obj,
 		     const char *fn);
 void kmm_slab_flush_thread(struct kmm_thread *t);
+/* The same for a thread that fork stopped anywhere, in the child. */
+void kmm_slab_flush_stopped(struct kmm_thread *t);
 /* Registers the reclaimer of empty slabs and free objects on lists. */
 void kmm_slab_init(void);
 void kmm_slab_fork_prepare(void);

@@ -519,6 +519,67 @@ void kmm_slab_flush_thread(struct kmm_thread *t)
 	}
 }
 
+/*
+ * Cuts a list that its thread, stopped by fork in another thread, may
+ * have left half updated (see kmm_slab_flush_stopped) before its first
+ * object that is not one of s with a sound mark.  A list holds at most
+ * cpu_limit objects, one more mid-push: a longer walk is cut too.
+ */
+static void cut_unsound(struct kmm_cache *s, struct kmm_cpu_slab *c)
+{
+	void *object = c->freelist, *prev = NULL;
+	unsigned int n = 0;
+
+	while (object) {
+		struct kmm_page *page = __virt_to_page(object);
+		uintptr_t *w = free_words(s->offset, object);
+
+		if (!page || n > s->cpu_limit)
+			break;
+		page = compound_head(page);
+		if (!(page->flags & PG_slab) || page->slab_cache != s ||
+		    !slab_object_ok(s, page, object) ||
+		    w[1] != free_mark(object, w[0]))
+			break;
+		prev = object;
+		object = (void *)w[0];
+		n++;
+	}
+	if (!object)
+		return;
+	if (prev)
+		set_freepointer(s, prev, NULL);
+	else
+		c->freelist = NULL;
+	c->count = n;
+}
+
+/*
+ * Gives back the lists of a thread that did not survive a fork, in the
+ * child.  Its lists take no lock, so the fork may have stopped it
+ * anywhere in a push, a pop or a cut of one, their stores made in
+ * whatever order the compiler chose: the head may already name an
+ * object whose free pointer is still the program's data.  Each list
+ * goes back up to its first unsound link; what follows is left behind,
+ * never reused.  (A pop or a cut never leaves an object in use
+ * reachable: the head moves past an object before the object is handed
+ * out, and a cut is written before the objects it cuts off are pushed
+ * to their slabs, with release order.)
+ */
+void kmm_slab_flush_stopped(struct kmm_thread *t)
+{
+	int i;
+
+	for (i = 0; i < kmm.nr_caches; i++) {
+		struct kmm_cache *s = kmm.caches[i];
+
+		if (s && t->slab[i].freelist) {
+			cut_unsound(s, &t->slab[i]);
+			flush_objects(s, &t->slab[i], 0);
+		}
+	}
+}
+
 static void flush_cpu_slab(struct kmm_cache *s, struct kmm_thread *t)
 {
 	flush_objects(s, &t->slab[s->index], 0);

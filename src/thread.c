@@ -246,9 +246,12 @@ static void dead_thread_reset(void)
  * In the child only the forking thread survives, and every lock is made
  * new.
  *
- * After a multi-threaded fork, prepare held every lock, so the data is
- * consistent: the state of the threads that did not survive is taken
- * over (their slabs go back to the caches, their pages to the zones).
+ * After a multi-threaded fork, prepare held every lock, so the data the
+ * locks guard is consistent: the state of the threads that did not
+ * survive is taken over (their slabs go back to the caches, their pages
+ * to the zones).  Their object lists take no lock and may have been
+ * stopped mid-update: they go back only as far as they are sound
+ * (kmm_slab_flush_stopped).
  *
  * After a single-threaded fork, the fork may have come from a signal
  * handler that interrupted the allocator halfway through a change.  A
@@ -295,7 +298,9 @@ static void fork_child(void)
 
 		if (t == kmm_current)
 			continue;
-		thread_release(t);
+		kmm_slab_flush_stopped(t);
+		kmm_runs_drain(t);
+		kmm_pcp_drain(t);
 		thread_free(t);
 	}
 	if (kmm_current != &kmm_boot_thread)
