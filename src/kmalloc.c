@@ -584,7 +584,6 @@ KMM_EXPORT size_t kmm_kmalloc_size_roundup(size_t size)
 		return kmalloc_sizes[kmalloc_index(size)];
 	if (size > (size_t)PTRDIFF_MAX - PAGE_SIZE)
 		return size;
-	if (size <= kmm_vmalloc_threshold())
-		return ALIGN_UP(size, PAGE_SIZE);
+	/* A page run or a vmalloc area: whole pages either way. */
 	return ALIGN_UP(size, PAGE_SIZE);
 }
