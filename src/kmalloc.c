@@ -213,76 +213,15 @@ size_t __kmm_ksize(const void *p)
 #define REALLOC_RUN_MIN (16UL << 10)
 
 /*
- * Resizes in place when the class, the page run or the mapping allows;
- * otherwise allocates, copies and frees.  A page run that shrinks gives
- * its unused tail back.
+ * Moves a block of old bytes at p to a new one of size bytes: allocates,
+ * copies, clears the growth for __GFP_ZERO and frees p.  page: p's run
+ * (PG_large), or NULL for a slab object or a vmalloc area.
  */
-void *__kmm_krealloc(void *p, size_t size, kmm_gfp_t gfp, const char *fn)
+static void *krealloc_move(void *p, struct kmm_page *page, size_t old,
+			   size_t size, kmm_gfp_t gfp, const char *fn)
 {
-	struct kmm_page *page = __virt_to_page(p);
-	size_t old;
 	void *q;
 
-	if (!page) {
-		old = kmm_vmalloc_size(p);
-		if (!old)
-			kmm_invalid_free(p, fn);
-		if (size > kmm_vmalloc_threshold() || size > old / 2) {
-			q = __kmm_vrealloc(p, size, gfp);
-			if (q && (gfp & KMM___GFP_ZERO) && size > old)
-				memset((char *)q + old, 0, size - old);
-			return q;
-		}
-	} else {
-		page = compound_head(page);
-		if (page->flags & PG_slab) {
-			if (!slab_object_ok(page->slab_cache, page, p))
-				kmm_invalid_free(p, fn);
-			old = page->slab_cache->object_size;
-			/*
-			 * Keep the class unless it would waste over half.
-			 * Shrinking with __GFP_ZERO clears the tail, as the
-			 * kernel does, so that growing back reads zeros.
-			 */
-			if (size <= old && (size > old / 2 || old <= 16)) {
-				if (gfp & KMM___GFP_ZERO)
-					memset((char *)p + size, 0, old - size);
-				return p;
-			}
-		} else if ((page->flags & PG_large) &&
-			   __page_address(page) == p) {
-			size_t nr = page->nr_pages;
-			size_t want = (size + PAGE_SIZE - 1) >> PAGE_SHIFT;
-
-			old = nr << PAGE_SHIFT;
-			if (size <= old && size > REALLOC_RUN_MIN) {
-				if (want < nr) {
-					page->nr_pages = want;
-					kmm_free_run(page + want, nr - want);
-				}
-				/* As for slabs: growing back reads zeros. */
-				if (gfp & KMM___GFP_ZERO)
-					memset((char *)p + size, 0,
-					       (want << PAGE_SHIFT) - size);
-				return p;
-			}
-			/*
-			 * Growing: take the free pages that follow, so a
-			 * realloc chain copies only when a neighbour is in
-			 * the way, not at every step.
-			 */
-			if (size > old && size <= kmm_vmalloc_threshold() &&
-			    !(gfp & KMM___GFP_DMA32) &&
-			    kmm_runs_grow(page, nr, want)) {
-				page->nr_pages = want;
-				if (gfp & KMM___GFP_ZERO)
-					memset((char *)p + old, 0, size - old);
-				return p;
-			}
-		} else {
-			kmm_invalid_free(p, fn);
-		}
-	}
 	/*
 	 * Growth past REALLOC_RUN_MIN moves to a page run cut from a block
 	 * four times the size it needs (or from the largest run the thread
@@ -303,7 +242,7 @@ void *__kmm_krealloc(void *p, size_t size, kmm_gfp_t gfp, const char *fn)
 	memcpy(q, p, MIN(old, size));
 	if ((gfp & KMM___GFP_ZERO) && size > old)
 		memset((char *)q + old, 0, size - old);
-	if (page && (page->flags & PG_large)) {
+	if (page) {
 		/*
 		 * Not into the thread's run cache: a realloc chain does not
 		 * come back to this size, and these pages, free in the zone,
@@ -316,6 +255,106 @@ void *__kmm_krealloc(void *p, size_t size, kmm_gfp_t gfp, const char *fn)
 	}
 	return q;
 }
+
+/*
+ * A vmalloc area stays one, resized by mremap (no copy), unless it
+ * shrinks to half or less and below the threshold, where it moves to a
+ * smaller route.
+ */
+static void *krealloc_vmalloc(void *p, size_t old, size_t size,
+			      kmm_gfp_t gfp)
+{
+	void *q = __kmm_vrealloc(p, size, gfp);
+
+	if (q && (gfp & KMM___GFP_ZERO) && size > old)
+		memset((char *)q + old, 0, size - old);
+	return q;
+}
+
+/*
+ * A slab object keeps its class (of old bytes) unless that would waste
+ * over half; false: it moves.  Shrinking with __GFP_ZERO clears the
+ * tail, as the kernel does, so that growing back reads zeros.
+ */
+static bool krealloc_slab_in_place(void *p, size_t old, size_t size,
+				   kmm_gfp_t gfp)
+{
+	if (size > old || (size <= old / 2 && old > 16))
+		return false;
+	if (gfp & KMM___GFP_ZERO)
+		memset((char *)p + size, 0, old - size);
+	return true;
+}
+
+/*
+ * A page run (PG_large, p its start) shrinks in place above
+ * REALLOC_RUN_MIN, giving its tail back, and grows in place over the
+ * free pages that follow, so a realloc chain copies only when a
+ * neighbour is in the way, not at every step; false: it moves.
+ */
+static bool krealloc_run_in_place(struct kmm_page *page, void *p,
+				  size_t size, kmm_gfp_t gfp)
+{
+	size_t nr = page->nr_pages, old = nr << PAGE_SHIFT;
+	size_t want = (size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+
+	if (size <= old && size > REALLOC_RUN_MIN) {
+		if (want < nr) {
+			page->nr_pages = want;
+			kmm_free_run(page + want, nr - want);
+		}
+		/* As for slabs: growing back reads zeros. */
+		if (gfp & KMM___GFP_ZERO)
+			memset((char *)p + size, 0,
+			       (want << PAGE_SHIFT) - size);
+		return true;
+	}
+	if (size > old && size <= kmm_vmalloc_threshold() &&
+	    !(gfp & KMM___GFP_DMA32) && kmm_runs_grow(page, nr, want)) {
+		page->nr_pages = want;
+		if (gfp & KMM___GFP_ZERO)
+			memset((char *)p + old, 0, size - old);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Resizes in place when the route p is on allows it: the slab class, the
+ * page run or the mapping; otherwise moves it (krealloc_move).
+ */
+void *__kmm_krealloc(void *p, size_t size, kmm_gfp_t gfp, const char *fn)
+{
+	struct kmm_page *page = __virt_to_page(p), *run = NULL;
+	size_t old;
+
+	if (!page) {
+		old = kmm_vmalloc_size(p);
+		if (!old)
+			kmm_invalid_free(p, fn);
+		if (size > kmm_vmalloc_threshold() || size > old / 2)
+			return krealloc_vmalloc(p, old, size, gfp);
+	} else {
+		page = compound_head(page);
+		if (page->flags & PG_slab) {
+			if (!slab_object_ok(page->slab_cache, page, p))
+				kmm_invalid_free(p, fn);
+			old = page->slab_cache->object_size;
+			if (krealloc_slab_in_place(p, old, size, gfp))
+				return p;
+		} else if ((page->flags & PG_large) &&
+			   __page_address(page) == p) {
+			run = page;
+			old = page->nr_pages << PAGE_SHIFT;
+			if (krealloc_run_in_place(page, p, size, gfp))
+				return p;
+		} else {
+			kmm_invalid_free(p, fn);
+		}
+	}
+	return krealloc_move(p, run, old, size, gfp, fn);
+}
+
 
 /* ------------------------------------------------ layout and tracking */
 
@@ -584,6 +623,7 @@ KMM_EXPORT size_t kmm_kmalloc_size_roundup(size_t size)
 		return kmalloc_sizes[kmalloc_index(size)];
 	if (size > (size_t)PTRDIFF_MAX - PAGE_SIZE)
 		return size;
-	/* A page run or a vmalloc area: whole pages either way. */
+	if (size <= kmm_vmalloc_threshold())
+		return ALIGN_UP(size, PAGE_SIZE);
 	return ALIGN_UP(size, PAGE_SIZE);
 }
