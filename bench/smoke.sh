@@ -1,8 +1,9 @@
 #!/bin/sh
 # Every benchmark program still builds, runs and reports: each benchmark
 # runs one iteration (KB_ITERATIONS=1), malloc_bench also with kmm
-# preloaded, and pair/kpair run a few pairs.  Nothing is timed or compared
-# here; bench/compare does that.  Skipped under Valgrind (the programs are
+# preloaded, pair/kpair run a few pairs and ops each operation a few
+# times (with kmm preloaded too).  Nothing is timed or compared here;
+# bench/compare does that.  Skipped under Valgrind (the programs are
 # benchmarks, not tests, and the fixed iteration still spawns 8 threads
 # and maps a gigabyte-scale workload's smaller variant).
 
@@ -60,7 +61,15 @@ if [ "$KB_SANITIZE" != yes ] && [ -n "$KMM_LIB" ] && [ -f "$KMM_LIB" ]; then
 fi
 
 for prog in "./pair 64 1000" "./kpair kmalloc 64 1000" \
-	"./kpair cache 64 1000"; do
+	"./kpair cache 64 1000" "./ops pair 4096 100" "./ops batch 10" \
+	"./ops realloc 1" "./ops calloc 10" "./ops big 2" "./ops empty 10"; do
+	# With kmm preloaded too, where this build has it.
+	if [ "$KB_SANITIZE" != yes ] && [ -n "$KMM_LIB" ] &&
+	    [ -f "$KMM_LIB" ] && [ "${prog#./ops}" != "$prog" ] &&
+	    ! env LD_PRELOAD="$KMM_LIB" $prog; then
+		echo "FAIL: $prog with kmm preloaded: exit status $? (expected 0)"
+		status=1
+	fi
 	if ! $prog; then
 		echo "FAIL: $prog: exit status $? (expected 0)"
 		status=1
