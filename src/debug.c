@@ -7,6 +7,9 @@
  * default.
  */
 #include "internal.h"
+#include "kmalloc.h"
+#include "os.h"
+#include "printk.h"
 
 #include <string.h>
 

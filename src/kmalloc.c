@@ -23,7 +23,14 @@
  * (track.h); the routing below them knows neither.
  */
 #include "internal.h"
+#include "kmalloc.h"
+#include "mm_types.h"
+#include "page_alloc.h"
+#include "page_runs.h"
+#include "printk.h"
+#include "slab.h"
 #include "track.h"
+#include "vmalloc.h"
 
 #include <errno.h>
 #include <string.h>

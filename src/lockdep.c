@@ -24,6 +24,10 @@
  * not locked by anyone yet.
  */
 #include "internal.h"
+#include "lockdep.h"
+#include "mm_types.h"
+#include "printk.h"
+#include "slab.h"
 
 #ifdef KMM_DEBUG_BUILD
 

@@ -12,7 +12,11 @@
  * allocates through them is freed here too.
  */
 #include "internal.h"
+#include "kmalloc.h"
+#include "mm_account.h"
+#include "page_alloc.h"
 #include "track.h"
+#include "vmalloc.h"
 
 #include <errno.h>
 #include <malloc.h>

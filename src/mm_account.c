@@ -27,6 +27,8 @@
  * Reclaimers run with no kmm lock held but, at most, kmm.dead_lock.
  */
 #include "internal.h"
+#include "mm_account.h"
+#include "printk.h"
 
 #define KMM_MAX_RECLAIMERS 8
 

@@ -11,6 +11,7 @@
  * unwinds through it.
  */
 #include "internal.h"
+#include "printk.h"
 
 #include <stdlib.h>
 

@@ -4,7 +4,7 @@
  * The only includer of <sys/mman.h>.  Each wrapper keeps errno as it was:
  * only the malloc front sets errno, and free() must preserve it.
  */
-#include "internal.h"
+#include "os.h"
 
 #include <errno.h>
 #include <fcntl.h>

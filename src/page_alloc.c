@@ -37,6 +37,14 @@
  * reclaimers); zone locks nest inside it.
  */
 #include "internal.h"
+#include "list.h"
+#include "lockdep.h"
+#include "mm_account.h"
+#include "mm_types.h"
+#include "os.h"
+#include "page_alloc.h"
+#include "printk.h"
+#include "thread.h"
 #include "track.h"
 
 #include <errno.h>

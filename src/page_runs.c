@@ -34,6 +34,14 @@
  * paths, which reclaimers only try.  Zone locks nest inside it.
  */
 #include "internal.h"
+#include "list.h"
+#include "lockdep.h"
+#include "mm_account.h"
+#include "mm_types.h"
+#include "os.h"
+#include "page_alloc.h"
+#include "page_runs.h"
+#include "thread.h"
 #include "track.h"
 
 #include <string.h>

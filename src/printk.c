@@ -7,6 +7,8 @@
  * (256 bytes: the 1 KiB stack budget holds) and written with one write(2).
  */
 #include "internal.h"
+#include "os.h"
+#include "printk.h"
 
 #include <errno.h>
 #include <stdarg.h>

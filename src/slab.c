@@ -54,6 +54,15 @@
  * that move nothing take no lock.
  */
 #include "internal.h"
+#include "list.h"
+#include "lockdep.h"
+#include "mm_account.h"
+#include "mm_types.h"
+#include "os.h"
+#include "page_alloc.h"
+#include "printk.h"
+#include "slab.h"
+#include "thread.h"
 #include "track.h"
 
 #include <string.h>

@@ -4,7 +4,15 @@
  * from a buffer on the stack.
  */
 #include "internal.h"
+#include "lockdep.h"
+#include "mm_account.h"
+#include "mm_types.h"
+#include "os.h"
+#include "page_alloc.h"
+#include "printk.h"
+#include "slab.h"
 #include "track.h"
+#include "vmalloc.h"
 
 #include <errno.h>
 #include <string.h>

@@ -22,7 +22,18 @@
  * the stdio list lock (glibc) before every lock of kmm.
  */
 #include "internal.h"
+#include "kmalloc.h"
+#include "list.h"
+#include "lockdep.h"
+#include "mm_account.h"
+#include "mm_types.h"
+#include "os.h"
+#include "page_alloc.h"
+#include "page_runs.h"
+#include "slab.h"
+#include "thread.h"
 #include "track.h"
+#include "vmalloc.h"
 
 #include <errno.h>
 #include <limits.h>

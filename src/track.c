@@ -35,6 +35,8 @@
  * under kmm.dead_lock does, and the fork handlers take it last.
  */
 #include "internal.h"
+#include "lockdep.h"
+#include "mm_account.h"
 #include "track.h"
 
 #define LAYOUT_REDZONE 16

@@ -39,7 +39,7 @@
 #ifndef KMM_TRACK_H
 #define KMM_TRACK_H
 
-#include "internal.h"
+#include "compiler.h"
 
 void kmm_track_init(void);
 

@@ -32,7 +32,13 @@
  * unmapping happen outside it.
  */
 #include "internal.h"
+#include "lockdep.h"
+#include "mm_account.h"
+#include "mm_types.h"
+#include "os.h"
+#include "printk.h"
 #include "track.h"
+#include "vmalloc.h"
 
 #include <string.h>
 

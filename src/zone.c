@@ -25,6 +25,10 @@
  * take no lock.
  */
 #include "internal.h"
+#include "list.h"
+#include "lockdep.h"
+#include "mm_types.h"
+#include "os.h"
 #include "track.h"
 
 #include <string.h>

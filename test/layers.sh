@@ -4,8 +4,10 @@
 # library defines must belong to a file of a lower layer in the table
 # below, or be listed as an exception with its reason.  A reference up or
 # sideways fails, naming the object, the symbol and both layers; an
-# object the table does not know fails too.  The check tests itself
-# first on two small objects of its own, one calling up.
+# object the table does not know fails too.  The headers of src/ are
+# held to the same direction: each includes only headers below it.  The
+# check tests itself first on small objects and headers of its own, one
+# calling or including up.
 # shellcheck source=lib/test.sh
 . "${srcdir:-.}/lib/test.sh"
 
@@ -139,6 +141,72 @@ if [ -n "${CC:-}" ]; then
 		grep -qF "$want" "$t/self/out" ||
 			hard_error "self-test: expected '$want', got: $(cat "$t/self/out")"
 	done
+fi
+
+# Headers: each src/*.h includes only headers of a lower rank in this
+# table (the headers below it), so that a layer's header never drags in
+# an upper layer's.  thread.h ranks below slab.h although thread.c ranks
+# near the top: every layer's fast path reads its list in struct
+# kmm_thread, while thread.c's code calls every layer.
+HEADERS='
+1 compiler    config.h, kmm.h, attributes, page geometry, KMM_BUG_ON
+1 list        the kernel'"'"'s list_head
+2 internal    the one global, kmm_init, the layer map and lock order
+10 os
+20 printk
+25 lockdep
+35 mm_account
+37 track
+40 mm_types   struct kmm_page, flags, zones, virt_to_page
+50 page_alloc
+55 page_runs
+57 thread     struct kmm_thread, kmm_current
+60 slab
+60 vmalloc
+70 kmalloc
+'
+
+# check_headers DIR: every "#include "x.h"" of DIR/*.h names a header of
+# lower rank; returns 1 (naming the line) if one does not.
+check_headers() {
+	local dir=$1 h name status=0
+	printf '%s\n' "$HEADERS" | awk 'NF >= 2 { print $1, $2 }' >"$t/htable"
+	for h in "$dir"/*.h; do
+		[ -f "$h" ] || continue
+		name=$(basename "$h" .h)
+		# "inc" lines: the quoted includes of h.
+		sed -n 's/^#[[:space:]]*include[[:space:]]*"\([^"]*\)\.h".*/\1/p' "$h" |
+			awk -v f="$name" '
+			FILENAME == ARGV[1] { rank[$2] = $1; next }
+			!($1 in rank) { next }	# config.h, kmm.h: outside src/
+			(f in rank) && rank[$1] >= rank[f] {
+				print f ".h (rank " rank[f] ") includes " $1 ".h (rank " rank[$1] "): headers include lower ones only"
+				bad = 1
+			}
+			END { exit bad }' "$t/htable" - >&2 || status=1
+		# A header without includes is still looked up.
+		grep -q "^[0-9]* $name\$" "$t/htable" || {
+			echo "unknown header $name.h: add it to HEADERS in test/layers.sh" >&2
+			status=1
+		}
+	done
+	return $status
+}
+
+# Self-test: a header that includes one above it must fail.
+mkdir "$t/hself"
+printf '#include "kmalloc.h"\n' >"$t/hself/mm_types.h"
+printf '#include "compiler.h"\n' >"$t/hself/kmalloc.h"
+if (check_headers "$t/hself") >"$t/hself/out" 2>&1; then
+	hard_error "self-test: a header including an upper one passed"
+fi
+grep -qF 'mm_types.h (rank 40) includes kmalloc.h (rank 70)' "$t/hself/out" ||
+	hard_error "self-test: expected the upward include, got: $(cat "$t/hself/out")"
+
+hdir=$top_srcdir/src
+[ -f "$hdir/internal.h" ] || hard_error "no src/internal.h under $hdir"
+if ! check_headers "$hdir"; then
+	fail "the includes of $hdir/*.h" "lower headers only" "the lines above"
 fi
 
 # The library's objects, as libtool recorded them: PIC objects in

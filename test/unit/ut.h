@@ -15,9 +15,20 @@
 #include "config.h"	/* first: _GNU_SOURCE */
 
 #include <sys/cdefs.h>
-#undef __always_inline	/* internal.h gives its own, same meaning */
+#undef __always_inline	/* compiler.h gives its own, same meaning */
 #include "kmm.h"
 #include "internal.h"
+#include "kmalloc.h"
+#include "lockdep.h"
+#include "mm_account.h"
+#include "mm_types.h"
+#include "os.h"
+#include "page_alloc.h"
+#include "page_runs.h"
+#include "printk.h"
+#include "slab.h"
+#include "thread.h"
+#include "vmalloc.h"
 #include "test.h"
 
 #include <signal.h>

@@ -1,0 +1,125 @@
+/*
+ * kmalloc.h - what kmalloc.c offers the malloc front: the size classes,
+ * the routing entry points with their layout variants, and the fast
+ * paths kmalloc_fast() and kfree_fast().
+ */
+#ifndef KMM_KMALLOC_H
+#define KMM_KMALLOC_H
+
+#include "internal.h"
+#include "mm_types.h"
+#include "slab.h"
+#include "thread.h"
+
+#define KMALLOC_MAX_CACHE_SIZE (32UL << 10)
+#define KMALLOC_NR_CACHES 40
+
+extern struct kmm_cache *kmalloc_caches[KMALLOC_NR_CACHES];
+extern uint8_t kmalloc_size_index[KMALLOC_MAX_CACHE_SIZE / 16 + 1];
+extern const unsigned int kmalloc_sizes[KMALLOC_NR_CACHES];
+
+void kmm_kmalloc_init(void);
+void *__kmm_kmalloc(size_t size, kmm_gfp_t gfp, size_t align);
+void __kmm_kfree(void *p, const char *fn);
+size_t __kmm_ksize(const void *p);
+void *__kmm_krealloc(void *p, size_t size, kmm_gfp_t gfp, const char *fn);
+/*
+ * The entry points' ways into the routing above once their fast paths
+ * failed (or they have none): with kmm.layout.on through the layout
+ * policy and the tracking hooks (kmm_*_layout), natively straight on.
+ */
+void *kmm_kmalloc_layout(size_t size, kmm_gfp_t gfp, size_t align);
+void kmm_kfree_layout(void *p, const char *fn);
+void *kmm_krealloc_layout(void *p, size_t size, kmm_gfp_t gfp,
+			  const char *fn);
+size_t kmm_usable_size_layout(const void *p);
+size_t kmm_ksize_layout(const void *p);
+
+static __always_inline void *kmm_kmalloc_slow(size_t size, kmm_gfp_t gfp,
+					      size_t align)
+{
+	if (unlikely(kmm.layout.on))
+		return kmm_kmalloc_layout(size, gfp, align);
+	return __kmm_kmalloc(size, gfp, align);
+}
+
+/* kfree_fast's way out: the layout, other owners, other routes, errors. */
+static __always_inline void __kmm_kfree_slow(void *p, const char *fn)
+{
+	if (unlikely(kmm.layout.on))
+		kmm_kfree_layout(p, fn);
+	else
+		__kmm_kfree(p, fn);
+}
+
+static __always_inline void *kmm_krealloc_slow(void *p, size_t size,
+					       kmm_gfp_t gfp, const char *fn)
+{
+	if (unlikely(kmm.layout.on))
+		return kmm_krealloc_layout(p, size, gfp, fn);
+	return __kmm_krealloc(p, size, gfp, fn);
+}
+
+/* malloc_usable_size(): the class size, or with red zones the size asked. */
+static __always_inline size_t kmm_usable_size(const void *p)
+{
+	if (unlikely(kmm.layout.on))
+		return kmm_usable_size_layout(p);
+	return __kmm_ksize(p);
+}
+
+/* ksize(): the class size; with red zones the block grows to it. */
+static __always_inline size_t kmm_ksize_grow(const void *p)
+{
+	if (unlikely(kmm.layout.on))
+		return kmm_ksize_layout(p);
+	return __kmm_ksize(p);
+}
+size_t kmm_vmalloc_threshold(void);
+
+static __always_inline unsigned int kmalloc_index(size_t size)
+{
+	return kmalloc_size_index[(size + 15) >> 4];
+}
+
+/*
+ * The malloc fast path: kmalloc caches are the first KMALLOC_NR_CACHES
+ * in kmm.caches[], so the class index is the cpu slab index, and their
+ * free pointer is at offset 0.  NULL sends the caller to the slow path.
+ */
+static __always_inline void *kmalloc_fast(size_t size)
+{
+	struct kmm_cpu_slab *c = &kmm_current->slab[kmalloc_index(size)];
+	void *object = c->freelist;
+
+	if (unlikely(!object))
+		return NULL;
+	return cpu_slab_pop(c, 0, object);
+}
+
+/*
+ * The free fast path shared by kfree() and free(): a slab object goes to
+ * the slab layer after the cheap checks that stay on in release builds;
+ * everything else to __kmm_kfree.
+ */
+static __always_inline void kfree_fast(void *p, const char *fn)
+{
+	struct kmm_page *page = __virt_to_page(p);
+
+	if (likely(page)) {
+		page = compound_head(page);
+		if (likely(page->flags & PG_slab)) {
+			struct kmm_cache *s = page->slab_cache;
+			struct kmm_cpu_slab *c = &kmm_current->slab[s->index];
+
+			if (likely(c->count < s->cpu_limit &&
+				   slab_object_ok(s, page, p))) {
+				cpu_slab_push(s, c, p, fn);
+				return;
+			}
+		}
+	}
+	__kmm_kfree_slow(p, fn);
+}
+
+#endif /* KMM_KMALLOC_H */

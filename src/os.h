@@ -1,0 +1,26 @@
+/*
+ * os.h - what os.c offers every layer: each system call kmm makes.
+ */
+#ifndef KMM_OS_H
+#define KMM_OS_H
+
+#include "compiler.h"
+
+void *kmm_os_map(void *hint, size_t size, bool fixed_noreplace);
+void *kmm_os_map_area(size_t size);
+int kmm_os_unmap(void *addr, size_t size);
+int kmm_os_release(void *addr, size_t size);	/* MADV_DONTNEED */
+void kmm_os_nohugepage(void *addr, size_t size);
+void kmm_os_hugepage(void *addr, size_t size);
+void *kmm_os_remap(void *old, size_t old_size, size_t new_size);
+int kmm_os_protect_none(void *addr, size_t size);
+ssize_t kmm_os_write(int fd, const void *buf, size_t len);
+int kmm_os_open_append(const char *path);
+void kmm_os_close(int fd);
+uint64_t kmm_os_random(void);
+pid_t kmm_os_gettid(void);
+void kmm_os_yield(void);
+const char *kmm_os_getenv(const char *name);	/* secure_getenv */
+void kmm_os_abort(void) __attribute__((noreturn));
+
+#endif /* KMM_OS_H */

@@ -1,0 +1,216 @@
+/*
+ * slab.h - what the slab layer offers the layers above: object caches
+ * (struct kmm_cache), the free pointer and its mark, the one pop and
+ * push of a thread's object list, and the fast paths kmm_slab_alloc()
+ * and kmm_slab_free() that use them.
+ */
+#ifndef KMM_SLAB_H
+#define KMM_SLAB_H
+
+#include "mm_types.h"
+#include "thread.h"
+
+#include <pthread.h>
+
+struct kmm_cache {
+	/* Read on every allocation and free. */
+	unsigned int index;	/* in kmm.caches[] and kmm_thread.slab[] */
+	unsigned int size;	/* object stride */
+	unsigned int offset;	/* free pointer offset in an object */
+	unsigned int object_size; /* what the user asked for */
+	unsigned int order;	/* slab order */
+	unsigned int objects;	/* per slab */
+	unsigned int align;
+	uint64_t reciprocal;	/* ceil(2^44 / size): exact for slabs up to 1 MiB */
+	uintptr_t slab_mask;	/* (PAGE_SIZE << order) - 1 */
+	unsigned int cpu_limit;	/* objects a thread keeps on its list */
+	kmm_slab_flags_t flags;
+	void (*ctor)(void *);
+
+	/* Partial and empty unowned slabs: under lock. */
+	pthread_mutex_t lock;
+	struct list_head partial;
+	unsigned long nr_partial;
+	unsigned long nr_empty;
+	unsigned long min_partial;
+
+	_Atomic long nr_slabs;
+	char name[48];
+};
+
+struct kmm_cache *kmm_cache_create_internal(const char *name,
+					    unsigned int size,
+					    unsigned int align,
+					    kmm_slab_flags_t flags,
+					    void (*ctor)(void *),
+					    unsigned int redzone);
+void *__kmm_slab_alloc(struct kmm_cache *s, kmm_gfp_t gfp,
+		       struct kmm_cpu_slab *c);
+void *__kmm_slab_alloc_nothread(struct kmm_cache *s, kmm_gfp_t gfp);
+void *__kmm_slab_alloc_slow(struct kmm_cache *s, kmm_gfp_t gfp);
+void __kmm_slab_free(struct kmm_cache *s, struct kmm_page *page, void *obj,
+		     const char *fn);
+void kmm_slab_flush_thread(struct kmm_thread *t);
+/* The same for a thread that fork stopped anywhere, in the child. */
+void kmm_slab_flush_stopped(struct kmm_thread *t);
+/* Registers the reclaimer of empty slabs and free objects on lists. */
+void kmm_slab_init(void);
+void kmm_slab_fork_prepare(void);
+void kmm_slab_fork_parent(void);
+void kmm_slab_fork_child(bool single);
+struct kmm_slab_stats {
+	unsigned long active_objs, num_objs, num_slabs;
+};
+void kmm_slab_stats(struct kmm_cache *s, struct kmm_slab_stats *st);
+void kmm_slab_double_free(const struct kmm_cache *s, const void *obj,
+			  const char *fn) __attribute__((noreturn, cold));
+
+/*
+ * Free lists run through the free objects: at s->offset a free object
+ * holds its free pointer, and in the next word its mark, the xor of a
+ * secret chosen at start-up, its address and its free pointer.  The mark
+ * has two jobs.  A free that finds it is a double free, as glibc's
+ * tcache key: a live object holds it only if the program wrote that
+ * exact value there.  And a pop checks it before it trusts the pointer,
+ * so a free pointer that a program overwrote (an overflow from a live
+ * neighbour, a write after free) is reported, never followed: only what
+ * kmm put on a list comes off it, each object once, since a pop clears
+ * the mark and a list that loops back to an object handed out finds it
+ * gone.  Two xors and a compare per pop, and no page lookup: a link
+ * kmm did not write passes only with the secret.
+ * Each list knows its length too (c->count, the slab's remote count):
+ * a list that ends early is corrupt as well.
+ */
+extern uintptr_t kmm_free_cookie __attribute__((visibility("hidden")));
+
+/* c's list holds object, whose mark does not match fp: abort. */
+void kmm_freelist_corrupted(const struct kmm_cpu_slab *c, const void *object,
+			    uintptr_t fp) __attribute__((noreturn, cold));
+
+static __always_inline uintptr_t free_mark(const void *object, uintptr_t fp)
+{
+	return kmm_free_cookie ^ (uintptr_t)object ^ fp;
+}
+
+static __always_inline uintptr_t *free_words(unsigned int offset,
+					     void *object)
+{
+	return (uintptr_t *)((char *)object + offset);
+}
+
+/* object's free pointer, after its mark is checked; object is on c. */
+static __always_inline void *__get_freepointer(const struct kmm_cpu_slab *c,
+					       unsigned int offset,
+					       void *object)
+{
+	uintptr_t *w = free_words(offset, object);
+	uintptr_t fp = w[0];
+
+	if (unlikely(w[1] != free_mark(object, fp)))
+		kmm_freelist_corrupted(c, object, fp);
+	return (void *)fp;
+}
+
+/* Links object to fp and marks it free. */
+static __always_inline void set_freepointer(const struct kmm_cache *s,
+					    void *object, void *fp)
+{
+	uintptr_t *w = free_words(s->offset, object);
+
+	w[0] = (uintptr_t)fp;
+	w[1] = free_mark(object, (uintptr_t)fp);
+}
+
+/*
+ * A free of an object that is free already: its mark says so, or it is
+ * the head of the thread's list c, whose mark a write after free may
+ * have cleared (glibc's fastbin check, "double free or corruption
+ * (fasttop)").  c is NULL when the object goes straight to its slab.
+ */
+static __always_inline void check_double_free(const struct kmm_cache *s,
+					      const struct kmm_cpu_slab *c,
+					      void *object, const char *fn)
+{
+	uintptr_t *w = free_words(s->offset, object);
+
+	if (unlikely(w[1] == free_mark(object, w[0]) ||
+		     (c && object == c->freelist)))
+		kmm_slab_double_free(s, object, fn);
+}
+
+/*
+ * The thread's list c of a cache: pop and push, no lock, no atomic.  The
+ * pop needs only the free pointer offset (0 in kmalloc caches), so
+ * kmalloc_fast() loads nothing of the cache.
+ */
+static __always_inline void *cpu_slab_pop(struct kmm_cpu_slab *c,
+					  unsigned int offset, void *object)
+{
+	c->freelist = __get_freepointer(c, offset, object);
+	c->count--;
+	free_words(offset, object)[1] = 0;
+	return object;
+}
+
+static __always_inline void cpu_slab_push(const struct kmm_cache *s,
+					  struct kmm_cpu_slab *c, void *object,
+					  const char *fn)
+{
+	uintptr_t *w = free_words(s->offset, object);
+	uintptr_t key = kmm_free_cookie ^ (uintptr_t)object;
+	void *head = c->freelist;
+
+	/* check_double_free(), with the secret loaded once. */
+	if (unlikely(w[1] == (key ^ w[0]) || object == head))
+		kmm_slab_double_free(s, object, fn);
+	w[1] = key ^ (uintptr_t)head;
+	c->freelist = object;
+	w[0] = (uintptr_t)head;
+	c->count++;
+}
+
+/*
+ * The fast paths: allocation pops the thread's list of the cache, a free
+ * pushes onto it while it has room.
+ */
+static __always_inline void *kmm_slab_alloc(struct kmm_cache *s,
+					    kmm_gfp_t gfp)
+{
+	struct kmm_cpu_slab *c = &kmm_current->slab[s->index];
+	void *object = c->freelist;
+
+	if (unlikely(!object))
+		return __kmm_slab_alloc_slow(s, gfp);
+	return cpu_slab_pop(c, s->offset, object);
+}
+
+static __always_inline void kmm_slab_free(struct kmm_cache *s,
+					  struct kmm_page *page, void *object,
+					  const char *fn)
+{
+	struct kmm_cpu_slab *c = &kmm_current->slab[s->index];
+
+	if (likely(c->count < s->cpu_limit)) {
+		cpu_slab_push(s, c, object, fn);
+		return;
+	}
+	__kmm_slab_free(s, page, object, fn);
+}
+
+/*
+ * Is p the start of an object of the slab at page?  Multiplication by a
+ * reciprocal, not division: this runs on every free.
+ */
+static __always_inline bool slab_object_ok(const struct kmm_cache *s,
+					   const struct kmm_page *page,
+					   const void *p)
+{
+	/* Slabs are naturally aligned buddy blocks. */
+	uint64_t off = (uintptr_t)p & s->slab_mask;
+	uint64_t idx = (off * s->reciprocal) >> 44;
+
+	(void)page;
+	return idx * s->size == off && idx < s->objects;
+}
+
+#endif /* KMM_SLAB_H */

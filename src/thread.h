@@ -1,0 +1,56 @@
+/*
+ * thread.h - the per-thread state every layer keeps its lists in
+ * (struct kmm_thread, kmm_current) and what thread.c offers: a thread's
+ * state made on first use.  The operations on each list are in the
+ * header of the layer that owns it: slab.h, page_alloc.h, page_runs.h.
+ */
+#ifndef KMM_THREAD_H
+#define KMM_THREAD_H
+
+#include "internal.h"
+#include "page_alloc.h"
+#include "page_runs.h"
+
+/* A thread's free objects of one cache: see slab.c. */
+struct kmm_cpu_slab {
+	void *freelist;
+	unsigned int count;	/* on freelist; UINT_MAX in kmm_boot_thread */
+	unsigned int unused;
+};
+
+struct kmm_thread {
+	struct kmm_cpu_slab slab[KMM_MAX_CACHES];
+	struct kmm_pcp pcp[PCP_ORDERS];
+	struct kmm_run_list runs[NR_PAGE_ORDERS];
+	struct list_head node;	/* kmm.threads, under kmm.thread_lock */
+	_Atomic int pcp_lock;	/* guards pcp[]: see page_alloc.c */
+	_Atomic int runs_lock;	/* guards runs[]: see page_runs.c */
+	pid_t tid;
+	unsigned int order;	/* order of the block this struct lives in */
+};
+
+extern __thread struct kmm_thread *kmm_current
+	__attribute__((tls_model("initial-exec")));
+
+/* The state of a thread whose own state has already been torn down. */
+extern struct kmm_thread kmm_dead_thread;
+
+/*
+ * kmm_current is never NULL: a thread without state of its own (not yet
+ * made, torn down, or every thread when kmm.layout.on is set)
+ * points at this one,
+ * whose lists are empty and count as full and are never written, so the
+ * fast paths need no test: they fail over to the slow paths, which check.
+ */
+extern struct kmm_thread kmm_boot_thread;
+
+static inline struct kmm_thread *kmm_thread_or_null(void)
+{
+	struct kmm_thread *t = kmm_current;
+
+	return t == &kmm_boot_thread ? NULL : t;
+}
+
+struct kmm_thread *kmm_thread_slow(void);
+
+#endif /* KMM_THREAD_H */

@@ -1,0 +1,30 @@
+/*
+ * vmalloc.h - what vmalloc.c offers kmalloc and the public API: areas in
+ * mappings of their own, and the registry that knows their sizes.
+ */
+#ifndef KMM_VMALLOC_H
+#define KMM_VMALLOC_H
+
+#include "compiler.h"
+
+void *__kmm_vmalloc(size_t size, size_t align, kmm_gfp_t gfp, bool huge,
+		    const void *caller);
+/* Size of the area starting at p, or 0 if p starts none. */
+size_t kmm_vmalloc_size(const void *p);
+/* The size a layer above asked for, when it records one; 0 if none. */
+void kmm_vmalloc_set_asked(const void *p, size_t n);
+size_t kmm_vmalloc_asked(const void *p);
+bool __kmm_vfree(const void *p);
+void *__kmm_vrealloc(void *p, size_t size, kmm_gfp_t gfp);
+/* Registers the reclaimer of the areas vfree() keeps for reuse. */
+void kmm_vmalloc_init(void);
+void kmm_vmalloc_fork_prepare(void);
+void kmm_vmalloc_fork_parent(void);
+void kmm_vmalloc_fork_child(bool single);
+struct kmm_vmalloc_stats {
+	size_t nr_areas, bytes;
+};
+void kmm_vmalloc_stats(struct kmm_vmalloc_stats *st);
+int kmm_vmallocinfo(int fd);
+
+#endif /* KMM_VMALLOC_H */
