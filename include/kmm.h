@@ -675,6 +675,25 @@ struct kmm_page *kmm_vmalloc_to_page(const void *p);
  */
 int kmm_dump(int fd, const char *what);
 
+/* ------------------------------------------------------------ options */
+
+/**
+ * DOC: the program's own defaults
+ *
+ * A program may define kmm_conf to carry its settings in itself, as
+ * jemalloc's malloc_conf: "name=value" pairs separated by commas, each
+ * name a KMM_ variable's without "KMM_", in any case:
+ *
+ *  const char *kmm_conf = "stats=1,retain=1M";
+ *
+ * kmm reads it once, when it initializes itself, before the environment,
+ * whose KMM_ variables override it.  kmm finds the definition when the
+ * program is linked with -lkmm; a program that kmm is preloaded into must
+ * export it (-rdynamic).  kmm.h only declares it; libkmm defines nothing
+ * of that name.
+ */
+extern const char *kmm_conf;
+
 /* ------------------------------------------------------- kernel names */
 
 #ifndef KMM_NO_KERNEL_NAMES

@@ -1,26 +1,147 @@
 /*
  * debug.c - options and run-time checks.
  *
- * Options come from KMM_* environment variables, read once at
- * initialization with kmm_os_getenv (ignored in set-user-ID programs) and
- * never written again.  A bad value gets a one-line warning and the
- * default.
+ * Every option has one line in options[] below: its name, its kind (a
+ * boolean, a size, a string), its default and the field of struct
+ * kmm_options it sets.  Values come from three places, later ones
+ * winning: the default, the program's own kmm_conf string
+ * ("stats=1,retain=1M", as jemalloc's malloc_conf), and the KMM_*
+ * environment variables.  All are read once, at initialization, with
+ * kmm_os_getenv (the environment is ignored in set-user-ID programs), and
+ * never written again.
+ *
+ * A value that cannot be used gets a one-line warning naming the
+ * variable, the value and what is used instead (the value kmm_conf gave,
+ * or the default); a KMM_* name of the environment that no option has
+ * gets a warning too, with the closest name when one is near.
+ *
+ * Runs inside the first allocation: no malloc, no stdio, and small
+ * frames (test/stack/callgraph.sh bounds every chain from an entry point
+ * to 1 KiB).
  */
 #include "internal.h"
 #include "kmalloc.h"
 #include "os.h"
 #include "printk.h"
 
+#include <errno.h>
 #include <string.h>
 
 #define DEFAULT_RETAIN (8UL << 20)
+
+/*
+ * The program's defaults, if it defines this (kmm.h declares it).  A weak
+ * reference: NULL when nothing defines it.  A program linked with -lkmm
+ * exports its definition to libkmm.so; one that kmm is preloaded into
+ * must export it itself (-rdynamic), as dlsym() would need as well.
+ */
+extern const char *kmm_conf __attribute__((weak, visibility("default")));
+
+enum opt_kind {
+	OPT_BOOL,	/* int: 0/1, no/yes, false/true, off/on */
+	OPT_SIZE,	/* size_t: bytes with an optional K, M, G, T suffix */
+	OPT_STRING,	/* const char *: any text, NULL when unset */
+	OPT_FLAGS,	/* unsigned int: set unless empty or "0" (reserved) */
+	OPT_OTHER,	/* known name, parsed by its own layer: no field */
+};
+
+enum opt_source { SRC_DEFAULT, SRC_CONF, SRC_ENV };
+
+struct kmm_option {
+	const char *name;		/* the variable, "KMM_STATS" */
+	unsigned char kind;		/* enum opt_kind */
+	unsigned char offset;		/* of the field in struct kmm_options */
+	size_t def;			/* default of a bool, size or flags */
+	/* NULL, or why a well-formed value cannot be used. */
+	const char *(*refuse)(size_t value);
+};
+
+static const char *refuse_limit(size_t v)
+{
+	/* Not one page could be handed out: every allocation would fail. */
+	if (v && v < PAGE_SIZE)
+		return "is below one page (4096 bytes)";
+	return NULL;
+}
+
+#define OPT(name, kind, field, def, refuse)                              \
+	{ name, kind, offsetof(struct kmm_options, field), def, refuse }
+
+/*
+ * One line per option; kmm(7) documents each.  A new option gets its
+ * line here, a field in struct kmm_options and an entry in kmm(7).
+ */
+static const struct kmm_option options[] = {
+	OPT("KMM_MEMORY_LIMIT", OPT_SIZE, memory_limit, 0, refuse_limit),
+	OPT("KMM_RETAIN", OPT_SIZE, dirty_max, DEFAULT_RETAIN, NULL),
+	OPT("KMM_VMALLOC_THRESHOLD", OPT_SIZE, vmalloc_threshold,
+	    PAGE_SIZE << MAX_PAGE_ORDER, NULL),
+	OPT("KMM_STATS", OPT_BOOL, stats, 0, NULL),
+	OPT("KMM_STATS_FILE", OPT_STRING, stats_file, 0, NULL),
+	{ "KMM_STATS_FORMAT", OPT_OTHER, 0, 0, NULL },
+	{ "KMM_STATS_SIGNAL", OPT_OTHER, 0, 0, NULL },
+	OPT("KMM_DEBUG", OPT_FLAGS, debug, 0, NULL),
+};
+
+#define NR_OPTIONS ARRAY_SIZE(options)
+
+/* Where each option's value came from, for kmm_options_print(). */
+static unsigned char option_source[NR_OPTIONS];
+
+/*
+ * KMM_* names that are not options: kmm's own build and test scripts
+ * pass them down to the programs they run.  Not warned about.
+ */
+static const char *const not_options[] = {
+	"KMM_LIB", "KMM_STATIC_LIB", "KMM_BUILD_ROOT", "KMM_STEP_TIMEOUT",
+};
+#define NOT_OPTION_PREFIX "KMM_TEST_"
+
+/* Values of kmm_conf, copied to be NUL-terminated. */
+static char conf_pool[512];
+static size_t conf_pool_used;
+
+static void *opt_field(const struct kmm_option *opt)
+{
+	return (char *)&kmm.opt + opt->offset;
+}
+
+static char ascii_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* Do the n bytes at a equal the string b, ignoring ASCII case? */
+static bool name_eq(const char *a, size_t n, const char *b)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!b[i] || ascii_lower(a[i]) != ascii_lower(b[i]))
+			return false;
+	return !b[n];
+}
+
+/* 1 or 0 for the words of a boolean, in any case; -1 for anything else. */
+static int parse_bool(const char *s)
+{
+	static const char *const words[] = {
+		"0", "no", "false", "off", "1", "yes", "true", "on",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(words); i++)
+		if (name_eq(s, strlen(s), words[i]))
+			return i >= 4;
+	return -1;
+}
 
 /* Parses bytes with an optional K, M, G or T suffix; -1 if malformed. */
 static int parse_size(const char *s, size_t *out)
 {
 	unsigned long long v = 0, mul = 1;
 
-	if (!*s)
+	if (*s < '0' || *s > '9')
 		return -1;
 	for (; *s >= '0' && *s <= '9'; s++) {
 		if (v > (~0ULL - 9) / 10)
@@ -35,63 +156,455 @@ static int parse_size(const char *s, size_t *out)
 	}
 	if (*s == 'b' || *s == 'B')
 		s++;
-	if (*s || (v && mul > ~0ULL / v))
+	if (*s || (v && mul > ~0ULL / v) || v * mul > SIZE_MAX)
 		return -1;
 	*out = (size_t)(v * mul);
 	return 0;
 }
 
-static void size_option(const char *name, size_t *val, size_t def)
-{
-	const char *s = kmm_os_getenv(name);
+/*
+ * A line of text built piece by piece: warnings are written from inside
+ * the first allocation, where a variadic kmm_report() would pass the
+ * stack bound (its register save area alone is 176 bytes).
+ */
+struct line {
+	size_t len;
+	char buf[200];
+};
 
-	*val = def;
-	if (!s)
-		return;
-	if (parse_size(s, val) < 0) {
-		kmm_report("warning: %s=%s is not a size; using the default",
-			   name, s);
-		*val = def;
+static void line_addn(struct line *l, const char *s, size_t n)
+{
+	n = MIN(n, sizeof(l->buf) - 1 - l->len);
+	memcpy(l->buf + l->len, s, n);
+	l->len += n;
+}
+
+static void line_add(struct line *l, const char *s)
+{
+	line_addn(l, s, strlen(s));
+}
+
+/* Ends the line and writes it to fd with one write(2); errno is kept. */
+static int line_send(struct line *l, int fd)
+{
+	int saved = errno, ret;
+
+	l->buf[l->len++] = '\n';
+	ret = kmm_write_all(fd, l->buf, l->len);
+	errno = saved;
+	return ret;
+}
+
+/*
+ * "8M" for 8 MiB, "4097" for 4097: the largest exact suffix.  buf has
+ * 24 bytes; returns the text, which ends buf.
+ */
+static const char *format_size(char *buf, size_t v)
+{
+	static const char suffix[] = "KMGT";
+	char *p = buf + 23;
+	int i = -1;
+
+	while (v && i < 3 && !(v & 1023)) {
+		v >>= 10;
+		i++;
+	}
+	*p = '\0';
+	if (i >= 0)
+		*--p = suffix[i];
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return p;
+}
+
+/* The value of opt as kmm_options_print() shows it; buf has 24 bytes. */
+static const char *format_value(const struct kmm_option *opt, char *buf)
+{
+	const void *field = opt_field(opt);
+	const char *s;
+
+	switch (opt->kind) {
+	case OPT_BOOL:
+		return *(const int *)field ? "1" : "0";
+	case OPT_SIZE:
+		return format_size(buf, *(const size_t *)field);
+	case OPT_FLAGS:
+		return *(const unsigned int *)field ? "1" : "0";
+	case OPT_STRING:
+		s = *(const char *const *)field;
+		return s ? s : "";
+	default:
+		/* Parsed by its layer; shown as the environment has it. */
+		s = kmm_os_getenv(opt->name);
+		return s ? s : "";
 	}
 }
 
-static void bool_option(const char *name, int *val)
-{
-	const char *s = kmm_os_getenv(name);
+static const char *const kind_word[] = {
+	[OPT_BOOL] = "is not a boolean (0/1, no/yes, false/true, off/on)",
+	[OPT_SIZE] = "is not a size",
+};
 
-	*val = 0;
-	if (!s || !*s || !strcmp(s, "0"))
-		return;
-	if (!strcmp(s, "1") || !strcmp(s, "yes") || !strcmp(s, "true")) {
-		*val = 1;
+/* "kmm: warning: <a><n bytes of b><c>". */
+static __noinline void warn3(const char *a, const char *b, size_t n,
+			     const char *c)
+{
+	struct line l = { 0 };
+
+	line_add(&l, "kmm: warning: ");
+	line_add(&l, a);
+	line_addn(&l, b, n);
+	line_add(&l, c);
+	line_send(&l, 2);
+}
+
+/*
+ * "kmm: warning: [kmm_conf: ]NAME=VALUE <why>; using <what stays>",
+ * the value kept being kmm_conf's or the default.
+ */
+static __noinline void warn_bad(const struct kmm_option *opt, const char *s,
+				enum opt_source from, const char *key,
+				size_t klen, const char *why)
+{
+	bool conf_kept = option_source[opt - options] == SRC_CONF;
+	struct line l = { 0 };
+	char now[24];
+
+	line_add(&l, "kmm: warning: ");
+	if (from == SRC_CONF)
+		line_add(&l, "kmm_conf: ");
+	line_addn(&l, key, klen);
+	line_add(&l, "=");
+	line_add(&l, s);
+	line_add(&l, " ");
+	line_add(&l, why);
+	line_add(&l, conf_kept ? "; using " : "; using the default ");
+	line_add(&l, format_value(opt, now));
+	if (conf_kept)
+		line_add(&l, " from kmm_conf");
+	line_send(&l, 2);
+}
+
+/*
+ * Sets opt from the text s (NUL-terminated, not empty), found under the
+ * name key (klen bytes) in from.  A value that cannot be used leaves the
+ * field as it was, with a warning that says what stays.
+ */
+static __noinline void set_option(const struct kmm_option *opt,
+				  const char *s, enum opt_source from,
+				  const char *key, size_t klen)
+{
+	void *field = opt_field(opt);
+	unsigned int i = (unsigned int)(opt - options);
+	const char *why = NULL;
+	size_t v = 0;
+	int b;
+
+	switch (opt->kind) {
+	case OPT_BOOL:
+		b = parse_bool(s);
+		if (b < 0)
+			why = kind_word[OPT_BOOL];
+		else
+			*(int *)field = b;
+		break;
+	case OPT_SIZE:
+		if (parse_size(s, &v) < 0)
+			why = kind_word[OPT_SIZE];
+		else if (opt->refuse)
+			why = opt->refuse(v);
+		if (!why)
+			*(size_t *)field = v;
+		break;
+	case OPT_STRING:
+		*(const char **)field = s;
+		break;
+	case OPT_FLAGS:
+		*(unsigned int *)field = strcmp(s, "0") != 0;
+		break;
+	default:
 		return;
 	}
-	kmm_report("warning: %s=%s is not 0 or 1; using 0", name, s);
+	if (!why) {
+		option_source[i] = (unsigned char)from;
+		return;
+	}
+	warn_bad(opt, s, from, key, klen, why);
+}
+
+/* Levenshtein distance of two names, ignoring ASCII case; 99 if long. */
+static unsigned int edit_distance(const char *a, size_t la, const char *b)
+{
+	unsigned char row[2][40];
+	size_t lb = strlen(b), i, j;
+
+	if (la >= sizeof(row[0]) || lb >= sizeof(row[0]))
+		return 99;
+	for (j = 0; j <= lb; j++)
+		row[0][j] = (unsigned char)j;
+	for (i = 1; i <= la; i++) {
+		unsigned char *prev = row[(i - 1) & 1], *cur = row[i & 1];
+
+		cur[0] = (unsigned char)i;
+		for (j = 1; j <= lb; j++) {
+			unsigned int d = prev[j - 1] +
+				(ascii_lower(a[i - 1]) != ascii_lower(b[j - 1]));
+
+			d = MIN(d, (unsigned int)prev[j] + 1);
+			d = MIN(d, (unsigned int)cur[j - 1] + 1);
+			cur[j] = (unsigned char)d;
+		}
+	}
+	return row[la & 1][lb];
+}
+
+/*
+ * The option whose name (skip bytes of it left out) is nearest to the n
+ * bytes at name: within 2 edits, and fewer than a third of the name's
+ * length, so that short names are not matched to anything.  NULL if none.
+ */
+static __noinline const char *closest(const char *name, size_t n, size_t skip)
+{
+	const char *best = NULL;
+	unsigned int best_d = 3, d;
+	size_t i;
+
+	for (i = 0; i < NR_OPTIONS; i++) {
+		d = edit_distance(name, n, options[i].name + skip);
+		if (d < best_d && 3 * d < n) {
+			best_d = d;
+			best = options[i].name + skip;
+		}
+	}
+	return best;
+}
+
+/*
+ * "kmm: warning: [kmm_conf: ]NAME is not a kmm option[ (did you mean
+ * NEAR?)]; ignored".  kmm_conf's names are shown as it writes them.
+ */
+static __noinline void warn_unknown(const char *where, const char *name,
+				    size_t n, size_t skip)
+{
+	const char *near = closest(name, n, skip);
+	struct line l = { 0 };
+
+	line_add(&l, "kmm: warning: ");
+	line_add(&l, where);
+	line_addn(&l, name, n);
+	line_add(&l, " is not a kmm option");
+	if (near) {
+		line_add(&l, " (did you mean ");
+		for (; *near; near++) {
+			char c = skip ? ascii_lower(*near) : *near;
+
+			line_addn(&l, &c, 1);
+		}
+		line_add(&l, "?)");
+	}
+	line_add(&l, "; ignored");
+	line_send(&l, 2);
+}
+
+static const struct kmm_option *find_option(const char *name, size_t n,
+					    size_t skip)
+{
+	size_t i;
+
+	for (i = 0; i < NR_OPTIONS; i++)
+		if (name_eq(name, n, options[i].name + skip))
+			return &options[i];
+	return NULL;
+}
+
+/*
+ * kmm_conf: "name=value" pairs separated by commas, names as the
+ * variables' without "KMM_", in any case ("stats=1,retain=1M").
+ */
+static void parse_conf(const char *conf)
+{
+	while (*conf) {
+		const char *end = strchr(conf, ','), *eq;
+		const struct kmm_option *opt;
+		size_t len, vlen;
+
+		len = end ? (size_t)(end - conf) : strlen(conf);
+		eq = memchr(conf, '=', len);
+		if (!eq) {
+			if (len)
+				warn3("kmm_conf: '", conf, len,
+				      "' is not name=value; ignored");
+		} else if (!(opt = find_option(conf, (size_t)(eq - conf), 4))) {
+			warn_unknown("kmm_conf: ", conf, (size_t)(eq - conf), 4);
+		} else if ((vlen = len - (size_t)(eq - conf) - 1) != 0) {
+			if (conf_pool_used + vlen + 1 > sizeof(conf_pool)) {
+				warn3("kmm_conf: ", conf, len,
+				      ": no room left (kmm_conf holds 512 bytes of values); ignored with the rest");
+				return;
+			}
+			memcpy(conf_pool + conf_pool_used, eq + 1, vlen);
+			conf_pool[conf_pool_used + vlen] = '\0';
+			set_option(opt, conf_pool + conf_pool_used, SRC_CONF,
+				   conf, (size_t)(eq - conf));
+			conf_pool_used += vlen + 1;
+		}
+		conf += len;
+		if (*conf)
+			conf++;
+	}
+}
+
+static bool is_not_option(const char *name, size_t n)
+{
+	size_t i;
+
+	if (n >= strlen(NOT_OPTION_PREFIX) &&
+	    !memcmp(name, NOT_OPTION_PREFIX, strlen(NOT_OPTION_PREFIX)))
+		return true;
+	for (i = 0; i < ARRAY_SIZE(not_options); i++)
+		if (strlen(not_options[i]) == n &&
+		    !memcmp(name, not_options[i], n))
+			return true;
+	return false;
+}
+
+/* Every KMM_* name of the environment must be an option's. */
+static void check_environment(void)
+{
+	char *const *env = kmm_os_environ();
+	size_t i;
+
+	for (; env && *env; env++) {
+		const char *e = *env, *eq = strchr(e, '=');
+		size_t n = eq ? (size_t)(eq - e) : strlen(e);
+		bool known = false;
+
+		if (strncmp(e, "KMM_", 4) != 0 || is_not_option(e, n))
+			continue;
+		for (i = 0; i < NR_OPTIONS && !known; i++)
+			known = strlen(options[i].name) == n &&
+				!memcmp(e, options[i].name, n);
+		if (!known)
+			warn_unknown("", e, n, 0);
+	}
+}
+
+static void set_defaults(void)
+{
+	size_t i;
+
+	for (i = 0; i < NR_OPTIONS; i++) {
+		const struct kmm_option *opt = &options[i];
+		void *field = opt_field(opt);
+
+		option_source[i] = SRC_DEFAULT;
+		switch (opt->kind) {
+		case OPT_BOOL:
+			*(int *)field = (int)opt->def;
+			break;
+		case OPT_SIZE:
+			*(size_t *)field = opt->def;
+			break;
+		case OPT_STRING:
+			*(const char **)field = NULL;
+			break;
+		case OPT_FLAGS:
+			*(unsigned int *)field = (unsigned int)opt->def;
+			break;
+		}
+	}
 }
 
 void kmm_parse_options(void)
 {
 	struct kmm_options *o = &kmm.opt;
 	size_t max_block = PAGE_SIZE << MAX_PAGE_ORDER;
-	const char *s;
+	char num[24];
+	const char *conf = &kmm_conf ? kmm_conf : NULL;
+	size_t i;
 
-	size_option("KMM_MEMORY_LIMIT", &o->memory_limit, 0);
-	size_option("KMM_RETAIN", &o->dirty_max, DEFAULT_RETAIN);
-	size_option("KMM_VMALLOC_THRESHOLD", &o->vmalloc_threshold, max_block);
+	set_defaults();
+	if (conf)
+		parse_conf(conf);
+	for (i = 0; i < NR_OPTIONS; i++) {
+		const char *s = kmm_os_getenv(options[i].name);
+
+		/* An empty value is no value: "KMM_STATS= prog". */
+		if (s && *s)
+			set_option(&options[i], s, SRC_ENV, options[i].name,
+				   strlen(options[i].name));
+	}
+	check_environment();
+
 	if (o->vmalloc_threshold > max_block) {
-		kmm_report("warning: KMM_VMALLOC_THRESHOLD above the largest buddy block; using %zu",
-			   max_block);
+		const char *v = format_size(num, max_block);
+
+		warn3("KMM_VMALLOC_THRESHOLD above the largest buddy block; using ",
+		      v, strlen(v), "");
 		o->vmalloc_threshold = max_block;
 	}
 	if (o->vmalloc_threshold < KMALLOC_MAX_CACHE_SIZE) {
-		kmm_report("warning: KMM_VMALLOC_THRESHOLD below the largest slab class; using %lu",
-			   KMALLOC_MAX_CACHE_SIZE);
+		const char *v = format_size(num, KMALLOC_MAX_CACHE_SIZE);
+
+		warn3("KMM_VMALLOC_THRESHOLD below the largest slab class; using ",
+		      v, strlen(v), "");
 		o->vmalloc_threshold = KMALLOC_MAX_CACHE_SIZE;
 	}
-	bool_option("KMM_STATS", &o->stats);
-	o->stats_file = kmm_os_getenv("KMM_STATS_FILE");
-	if (o->stats_file && !*o->stats_file)
-		o->stats_file = NULL;
-	s = kmm_os_getenv("KMM_DEBUG");
-	o->debug = s && *s && strcmp(s, "0") != 0;
+}
+
+static const char *const source_word[] = {
+	[SRC_DEFAULT] = "default",
+	[SRC_CONF] = "kmm_conf",
+	[SRC_ENV] = "environment",
+};
+
+void kmm_options_foreach(void (*fn)(void *arg, const char *name,
+				    const char *value, const char *source),
+			 void *arg)
+{
+	char buf[24];
+	size_t i;
+
+	for (i = 0; i < NR_OPTIONS; i++) {
+		const struct kmm_option *opt = &options[i];
+		unsigned int src = option_source[i];
+
+		if (opt->kind == OPT_OTHER && kmm_os_getenv(opt->name))
+			src = SRC_ENV;
+		fn(arg, opt->name, format_value(opt, buf), source_word[src]);
+	}
+}
+
+struct print_arg {
+	int fd;
+	const char *prefix;
+	int err;
+};
+
+static void print_one(void *arg, const char *name, const char *value,
+		      const char *source)
+{
+	struct print_arg *p = arg;
+	struct line l = { 0 };
+
+	/* A path too long for the line is cut; the line still ends. */
+	line_add(&l, p->prefix);
+	line_add(&l, name);
+	line_add(&l, "=");
+	line_add(&l, value);
+	line_add(&l, " (");
+	line_add(&l, source);
+	line_add(&l, ")");
+	if (line_send(&l, p->fd) < 0)
+		p->err = -1;
+}
+
+int kmm_options_print(int fd, const char *prefix)
+{
+	struct print_arg p = { fd, prefix ? prefix : "", 0 };
+
+	kmm_options_foreach(print_one, &p);
+	return p.err;
 }

@@ -139,5 +139,15 @@ void kmm_stats_at_exit(void);
 /* ------------------------------------------------------------- debug.c */
 
 void kmm_parse_options(void);
+/*
+ * Every option's effective value: one "<prefix>KMM_NAME=value (source)"
+ * line each, source being default, kmm_conf or environment; 0, or -1 if
+ * a write failed.  No lock, no allocation.
+ */
+int kmm_options_print(int fd, const char *prefix);
+/* The same, one call of fn per option; value is never NULL. */
+void kmm_options_foreach(void (*fn)(void *arg, const char *name,
+				    const char *value, const char *source),
+			 void *arg);
 
 #endif /* KMM_INTERNAL_H */

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/auxv.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <stdlib.h>
@@ -174,6 +175,17 @@ pid_t kmm_os_gettid(void)
 const char *kmm_os_getenv(const char *name)
 {
 	return secure_getenv(name);
+}
+
+/*
+ * The environment, for a walk over its names; NULL in a set-user-ID or
+ * set-group-ID program, as kmm_os_getenv() answers there.
+ */
+char *const *kmm_os_environ(void)
+{
+	if (getauxval(AT_SECURE))
+		return NULL;
+	return environ;
 }
 
 void kmm_os_abort(void)

@@ -21,6 +21,7 @@ uint64_t kmm_os_random(void);
 pid_t kmm_os_gettid(void);
 void kmm_os_yield(void);
 const char *kmm_os_getenv(const char *name);	/* secure_getenv */
+char *const *kmm_os_environ(void);		/* NULL when secure */
 void kmm_os_abort(void) __attribute__((noreturn));
 
 #endif /* KMM_OS_H */

@@ -1,0 +1,281 @@
+/*
+ * options - the rules of kmm's one option parser (src/debug.c), each
+ * checked on the parsed value and on the exact text of the warning:
+ * booleans take 0/1, no/yes, false/true, off/on in any case; sizes take
+ * K, M, G, T suffixes; a bad value gets one warning naming the variable,
+ * the value and what is used instead, and the field keeps that value; a
+ * memory limit below one page is refused; an unknown KMM_* name is
+ * warned about, with the closest option's name when one is near, while
+ * the names of kmm's own scripts (KMM_TEST_*, KMM_LIB) are not; the
+ * program's kmm_conf string sets defaults that the environment
+ * overrides; kmm_options_print() shows every option and where its value
+ * came from.
+ *
+ * kmm_parse_options() is called again for each case, with the
+ * environment and kmm_conf set for it (this program defines kmm_conf:
+ * the core library is linked statically, so its weak reference finds
+ * it); the allocator itself is not used in between.
+ */
+#include "ut.h"
+
+const char *kmm_conf;
+
+static const char *const option_vars[] = {
+	"KMM_MEMORY_LIMIT", "KMM_RETAIN", "KMM_VMALLOC_THRESHOLD",
+	"KMM_STATS", "KMM_STATS_FILE", "KMM_DEBUG",
+};
+
+static void parse(void *arg)
+{
+	(void)arg;
+	kmm_parse_options();
+}
+
+/* Parses with conf and the one setting env ("NAME=VALUE" or NULL). */
+static char *parse_with(const char *conf, const char *env)
+{
+	char name[64];
+	const char *eq;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(option_vars); i++)
+		unsetenv(option_vars[i]);
+	if (env) {
+		eq = strchr(env, '=');
+		if (!eq || (size_t)(eq - env) >= sizeof(name))
+			test_error("bad setting %s", env);
+		memcpy(name, env, (size_t)(eq - env));
+		name[eq - env] = '\0';
+		if (setenv(name, eq + 1, 1) != 0)
+			test_error("setenv %s", env);
+	}
+	kmm_conf = conf;
+	return ut_capture_stderr(parse, NULL);
+}
+
+static void unset(const char *env)
+{
+	char name[64];
+	const char *eq = strchr(env, '=');
+
+	memcpy(name, env, (size_t)(eq - env));
+	name[eq - env] = '\0';
+	unsetenv(name);
+}
+
+/* The setting gives no warning; returns nothing (checks are the caller's). */
+static void quiet(const char *conf, const char *env)
+{
+	char *err = parse_with(conf, env);
+
+	expect(err[0] == '\0', "%s%s%s: expected no warning, got \"%s\"",
+	       conf ? "kmm_conf=" : "", conf ? conf : "", env ? env : "", err);
+	free(err);
+}
+
+/* The setting gives exactly the warning want (one line). */
+static void warns(const char *conf, const char *env, const char *want)
+{
+	char *err = parse_with(conf, env);
+	char line[512];
+
+	snprintf(line, sizeof(line), "kmm: warning: %s\n", want);
+	expect(strcmp(err, line) == 0, "%s%s %s: expected \"%s\", got \"%s\"",
+	       conf ? "kmm_conf=" : "", conf ? conf : "", env ? env : "",
+	       line, err);
+	free(err);
+}
+
+static void test_booleans(void)
+{
+	static const char *const yes[] = { "1", "yes", "YES", "true", "True",
+					   "on", "On", "oN" };
+	static const char *const no[] = { "0", "no", "No", "false", "FALSE",
+					  "off", "OFF" };
+	char env[64];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(yes); i++) {
+		snprintf(env, sizeof(env), "KMM_STATS=%s", yes[i]);
+		quiet(NULL, env);
+		expect(kmm.opt.stats == 1, "%s: expected stats on", env);
+	}
+	for (i = 0; i < ARRAY_SIZE(no); i++) {
+		snprintf(env, sizeof(env), "KMM_STATS=%s", no[i]);
+		quiet("stats=1", env);
+		expect(kmm.opt.stats == 0, "%s over kmm_conf stats=1: expected "
+		       "stats off", env);
+	}
+	warns(NULL, "KMM_STATS=maybe",
+	      "KMM_STATS=maybe is not a boolean (0/1, no/yes, false/true, "
+	      "off/on); using the default 0");
+	expect_eq(kmm.opt.stats, 0);
+	warns(NULL, "KMM_STATS=2",
+	      "KMM_STATS=2 is not a boolean (0/1, no/yes, false/true, "
+	      "off/on); using the default 0");
+	/* An empty value is no value. */
+	quiet(NULL, "KMM_STATS=");
+	expect_eq(kmm.opt.stats, 0);
+}
+
+static void test_sizes(void)
+{
+	static const struct {
+		const char *env;
+		size_t want;
+	} ok[] = {
+		{ "KMM_RETAIN=0", 0 },
+		{ "KMM_RETAIN=4097", 4097 },
+		{ "KMM_RETAIN=64K", 64 << 10 },
+		{ "KMM_RETAIN=64kb", 64 << 10 },
+		{ "KMM_RETAIN=3m", 3 << 20 },
+		{ "KMM_RETAIN=2G", 2UL << 30 },
+		{ "KMM_RETAIN=1T", 1UL << 40 },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(ok); i++) {
+		quiet(NULL, ok[i].env);
+		expect(kmm.opt.dirty_max == ok[i].want, "%s: expected %zu, got "
+		       "%zu", ok[i].env, ok[i].want, kmm.opt.dirty_max);
+	}
+	warns(NULL, "KMM_RETAIN=lots",
+	      "KMM_RETAIN=lots is not a size; using the default 8M");
+	expect_eq(kmm.opt.dirty_max, 8 << 20);
+	warns(NULL, "KMM_RETAIN=12Q",
+	      "KMM_RETAIN=12Q is not a size; using the default 8M");
+	warns(NULL, "KMM_RETAIN=-1",
+	      "KMM_RETAIN=-1 is not a size; using the default 8M");
+	warns(NULL, "KMM_RETAIN=99999999999999999999",
+	      "KMM_RETAIN=99999999999999999999 is not a size; using the "
+	      "default 8M");
+	warns(NULL, "KMM_RETAIN=20000000T",
+	      "KMM_RETAIN=20000000T is not a size; using the default 8M");
+	expect_eq(kmm.opt.dirty_max, 8 << 20);
+}
+
+static void test_memory_limit(void)
+{
+	quiet(NULL, "KMM_MEMORY_LIMIT=4096");
+	expect_eq(kmm.opt.memory_limit, 4096);
+	quiet(NULL, "KMM_MEMORY_LIMIT=0");
+	expect_eq(kmm.opt.memory_limit, 0);
+	warns(NULL, "KMM_MEMORY_LIMIT=100",
+	      "KMM_MEMORY_LIMIT=100 is below one page (4096 bytes); using "
+	      "the default 0");
+	expect_eq(kmm.opt.memory_limit, 0);
+	warns(NULL, "KMM_MEMORY_LIMIT=1K",
+	      "KMM_MEMORY_LIMIT=1K is below one page (4096 bytes); using "
+	      "the default 0");
+	expect_eq(kmm.opt.memory_limit, 0);
+	warns("memory_limit=1M", "KMM_MEMORY_LIMIT=4095",
+	      "KMM_MEMORY_LIMIT=4095 is below one page (4096 bytes); using "
+	      "1M from kmm_conf");
+	expect_eq(kmm.opt.memory_limit, 1 << 20);
+}
+
+static void test_names(void)
+{
+	warns(NULL, "KMM_STAST=1",
+	      "KMM_STAST is not a kmm option (did you mean KMM_STATS?); "
+	      "ignored");
+	unset("KMM_STAST=1");
+	warns(NULL, "KMM_VMALLOC_THRESHHOLD=1M",
+	      "KMM_VMALLOC_THRESHHOLD is not a kmm option (did you mean "
+	      "KMM_VMALLOC_THRESHOLD?); ignored");
+	unset("KMM_VMALLOC_THRESHHOLD=1M");
+	expect_eq(kmm.opt.vmalloc_threshold, 4 << 20);
+	warns(NULL, "KMM_retain=1M",
+	      "KMM_retain is not a kmm option (did you mean KMM_RETAIN?); "
+	      "ignored");
+	unset("KMM_retain=1M");
+	expect_eq(kmm.opt.dirty_max, 8 << 20);
+	warns(NULL, "KMM_COLOUR=1", "KMM_COLOUR is not a kmm option; ignored");
+	unset("KMM_COLOUR=1");
+	/* The names of kmm's scripts are not options and not warned about. */
+	quiet(NULL, "KMM_TEST_ANYTHING=1");
+	unset("KMM_TEST_ANYTHING=1");
+	quiet(NULL, "KMM_LIB=/nowhere/libkmm.so");
+	unset("KMM_LIB=x");
+	/* Names that are only near KMM_ are not kmm's. */
+	quiet(NULL, "KMMSTATS=1");
+	unset("KMMSTATS=1");
+}
+
+static void test_conf(void)
+{
+	quiet("stats=1,retain=1M,MEMORY_LIMIT=64M,stats_file=/dev/null",
+	      NULL);
+	expect_eq(kmm.opt.stats, 1);
+	expect_eq(kmm.opt.dirty_max, 1 << 20);
+	expect_eq(kmm.opt.memory_limit, 64 << 20);
+	expect(kmm.opt.stats_file && !strcmp(kmm.opt.stats_file, "/dev/null"),
+	       "kmm_conf stats_file=/dev/null: got %s", kmm.opt.stats_file);
+	/* The environment wins. */
+	quiet("stats=1,retain=1M", "KMM_RETAIN=2M");
+	expect_eq(kmm.opt.dirty_max, 2 << 20);
+	expect_eq(kmm.opt.stats, 1);
+	warns("retain=lots", NULL,
+	      "kmm_conf: retain=lots is not a size; using the default 8M");
+	expect_eq(kmm.opt.dirty_max, 8 << 20);
+	warns("retain=1M", "KMM_RETAIN=lots",
+	      "KMM_RETAIN=lots is not a size; using 1M from kmm_conf");
+	expect_eq(kmm.opt.dirty_max, 1 << 20);
+	warns("stats=1,decay_ms=500", NULL,
+	      "kmm_conf: decay_ms is not a kmm option; ignored");
+	expect_eq(kmm.opt.stats, 1);
+	warns("stat=1", NULL,
+	      "kmm_conf: stat is not a kmm option (did you mean stats?); "
+	      "ignored");
+	warns("retain", NULL, "kmm_conf: 'retain' is not name=value; ignored");
+	/* Empty pairs and values are nothing. */
+	quiet(",,stats=,", NULL);
+	expect_eq(kmm.opt.stats, 0);
+	quiet("", NULL);
+}
+
+static void test_print(void)
+{
+	char tmpl[] = "/tmp/kmm-ut-opt-XXXXXX";
+	int fd = mkstemp(tmpl);
+	char buf[2048];
+	ssize_t n;
+	size_t i;
+	static const char *const want[] = {
+		"> KMM_MEMORY_LIMIT=0 (default)\n",
+		"> KMM_RETAIN=1M (kmm_conf)\n",
+		"> KMM_VMALLOC_THRESHOLD=64K (environment)\n",
+		"> KMM_STATS=1 (kmm_conf)\n",
+		"> KMM_STATS_FILE= (default)\n",
+		"> KMM_DEBUG=0 (default)\n",
+	};
+
+	if (fd < 0)
+		test_error("mkstemp: %s", strerror(errno));
+	unlink(tmpl);
+	quiet("retain=1m,stats=yes", "KMM_VMALLOC_THRESHOLD=65536");
+	expect_eq_i(kmm_options_print(fd, "> "), 0);
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	expect(n > 0, "kmm_options_print wrote nothing");
+	buf[n] = '\0';
+	for (i = 0; i < ARRAY_SIZE(want); i++)
+		expect(strstr(buf, want[i]) != NULL,
+		       "kmm_options_print: expected the line \"%s\", got:\n%s",
+		       want[i], buf);
+	close(fd);
+}
+
+int main(void)
+{
+	test_init();
+	test_booleans();
+	test_sizes();
+	test_memory_limit();
+	test_names();
+	test_conf();
+	test_print();
+	/* Back to the defaults of an empty environment. */
+	quiet(NULL, NULL);
+	printf("options: all rules hold\n");
+	return 0;
+}
