@@ -39,6 +39,21 @@ extern "C" {
 #endif
 
 /**
+ * KMM_INLINE - how this header declares its inline functions.
+ *
+ * static inline; static __inline__ in GNU C89, which has no inline
+ * keyword; plain static in a C89 compiler without that extension.
+ */
+#if defined(__cplusplus) || \
+	(defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L)
+#define KMM_INLINE static inline
+#elif defined(__GNUC__)
+#define KMM_INLINE static __inline__
+#else
+#define KMM_INLINE static
+#endif
+
+/**
  * KMM_VERSION_MAJOR - major version of the interface this header declares.
  */
 #define KMM_VERSION_MAJOR 0
@@ -94,7 +109,10 @@ typedef unsigned int kmm_gfp_t;
  * %KMM___GFP_NOWARN: no message on standard error when the allocation
  * fails.
  * %KMM___GFP_COMP: accepted; blocks of order above 0 are always compound.
- * %KMM___GFP_NOFAIL: accepted, no effect; kmm never retries forever.
+ * %KMM___GFP_NOFAIL: the caller cannot handle a failure: where the
+ * kernel would retry forever, kmm aborts the program with a message
+ * instead of returning NULL (kmm_kmalloc(), kmm_kvmalloc(),
+ * kmm_cache_alloc(), kmm_alloc_pages(), kmm_alloc_pages_exact()).
  * %KMM___GFP_NORETRY: accepted, no effect; kmm never retries.
  */
 #define KMM___GFP_DIRECT_RECLAIM 0x01u /* may map more memory (syscalls) */
@@ -103,7 +121,7 @@ typedef unsigned int kmm_gfp_t;
 #define KMM___GFP_DMA32 0x08u	   /* memory below 4 GiB */
 #define KMM___GFP_NOWARN 0x10u	   /* no message on failure */
 #define KMM___GFP_COMP 0x20u	   /* compound page (always, accepted) */
-#define KMM___GFP_NOFAIL 0x40u	   /* accepted; kmm never retries forever */
+#define KMM___GFP_NOFAIL 0x40u	   /* abort rather than return NULL */
 #define KMM___GFP_NORETRY 0x80u	   /* accepted; kmm never retries */
 
 /**
@@ -114,20 +132,38 @@ typedef unsigned int kmm_gfp_t;
  * %KMM_GFP_USER: the same as %KMM_GFP_KERNEL in kmm.
  * %KMM_GFP_NOWAIT: never maps memory, leaves the atomic reserve alone.
  * %KMM_GFP_ATOMIC: never maps memory, may use the atomic reserve.
+ * %KMM_GFP_NOFS, %KMM_GFP_NOIO: the same as %KMM_GFP_KERNEL in kmm: no
+ * allocation of a process re-enters a file system or a block device.
  * %KMM_GFP_DMA32: added to any of the above, memory below 4 GiB.
  *
  *  name              may grow heap   atomic reserve   zeroed
  *  GFP_KERNEL        yes             no               no
  *  GFP_USER          yes             no               no
+ *  GFP_NOFS          yes             no               no
+ *  GFP_NOIO          yes             no               no
  *  GFP_NOWAIT        no              no               no
  *  GFP_ATOMIC        no              yes              no
  *  GFP_DMA32         add to any of the above: memory below 4 GiB
+ *
+ * %KMM___GFP_NOWARN and %KMM___GFP_NOFAIL may be added to any of them.
  */
 #define KMM_GFP_KERNEL KMM___GFP_DIRECT_RECLAIM
 #define KMM_GFP_USER KMM___GFP_DIRECT_RECLAIM
 #define KMM_GFP_NOWAIT 0u
 #define KMM_GFP_ATOMIC KMM___GFP_HIGH
+#define KMM_GFP_NOFS KMM___GFP_DIRECT_RECLAIM
+#define KMM_GFP_NOIO KMM___GFP_DIRECT_RECLAIM
 #define KMM_GFP_DMA32 KMM___GFP_DMA32
+
+/**
+ * KMM_NUMA_NO_NODE - "any node", the node argument of the _node calls.
+ *
+ * kmm has one node, 0.  The kernel names kmalloc_node(),
+ * kmem_cache_alloc_node(), alloc_pages_node() and their kin take a node
+ * as the kernel's do and ignore it, as the kernel does a preference it
+ * cannot meet.
+ */
+#define KMM_NUMA_NO_NODE (-1)
 
 struct kmm_page;
 
@@ -429,6 +465,37 @@ void kmm_cache_destroy(struct kmm_cache *s);
  */
 unsigned int kmm_cache_size(const struct kmm_cache *s);
 
+/**
+ * KMM_ALIGNOF - the alignment of a type, in any C or C++ dialect.
+ * @type: a complete type.
+ *
+ * alignof in C++11, _Alignof in C11, __alignof__ in GNU C before them;
+ * a C89 compiler without that extension gets the size of a pointer.
+ */
+#if defined(__cplusplus)
+#define KMM_ALIGNOF(type) alignof(type)
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+#define KMM_ALIGNOF(type) _Alignof(type)
+#elif defined(__GNUC__)
+#define KMM_ALIGNOF(type) __alignof__(type)
+#else
+#define KMM_ALIGNOF(type) sizeof(void *)
+#endif
+
+/**
+ * KMM_CACHE - make a cache of one struct type, named after it.
+ * @s: the struct's tag, as in KMM_CACHE(inode, 0) for struct inode.
+ * @flags: 0 or %KMM_SLAB_* flags.
+ *
+ * kmm_cache_create() with the tag as the name, the struct's size and its
+ * alignment, and no constructor: the kernel's KMEM_CACHE().
+ *
+ * Return: The cache, or NULL, as kmm_cache_create().
+ */
+#define KMM_CACHE(s, flags)                                               \
+	kmm_cache_create(#s, (unsigned int)sizeof(struct s),              \
+			 (unsigned int)KMM_ALIGNOF(struct s), (flags), 0)
+
 /* ------------------------------------------------------------ kmalloc */
 
 /**
@@ -657,6 +724,156 @@ int kmm_is_vmalloc_addr(const void *p);
  */
 struct kmm_page *kmm_vmalloc_to_page(const void *p);
 
+/* --------------------------------------------- kvmalloc and strings */
+
+/**
+ * kmm_kvmalloc - allocate memory from kmalloc, or vmalloc if that fails.
+ * @size: bytes.
+ * @gfp: GFP flags, as for kmm_kmalloc(); the vmalloc fallback needs
+ *       %KMM___GFP_DIRECT_RECLAIM (%KMM_GFP_KERNEL) and no
+ *       %KMM___GFP_DMA32, and honours %KMM___GFP_ZERO.
+ *
+ * The kernel's kvmalloc(): kmm_kmalloc() first, quietly above a page;
+ * when that fails and @size is above a page, a vmalloc area.  kmm's
+ * kmalloc already hands sizes above the vmalloc threshold to vmalloc,
+ * so the fallback serves what the zones cannot.  As in the kernel, sizes
+ * above INT_MAX are refused.  Free the block with kmm_kvfree() or
+ * kmm_kfree().
+ *
+ * Context: As kmm_kmalloc().
+ * Return: The memory; %KMM_ZERO_SIZE_PTR for a @size of 0; NULL on
+ * failure ("kvmalloc: out of memory for <size> bytes" on standard error
+ * unless %KMM___GFP_NOWARN).  With %KMM___GFP_NOFAIL it never returns
+ * NULL: it aborts the program with a message instead.
+ */
+void *kmm_kvmalloc(size_t size, kmm_gfp_t gfp);
+
+/**
+ * kmm_kvmalloc_array - kmm_kvmalloc() of an array, checking for overflow.
+ * @n: number of elements.
+ * @size: bytes per element.
+ * @gfp: GFP flags, as for kmm_kvmalloc().
+ *
+ * Context: As kmm_kmalloc().
+ * Return: As kmm_kvmalloc() of @n * @size bytes, or NULL, silently, when
+ * the product overflows.
+ */
+void *kmm_kvmalloc_array(size_t n, size_t size, kmm_gfp_t gfp);
+
+/**
+ * kmm_kvrealloc - resize a block of kmm_kvmalloc(), keeping its contents.
+ * @p: the block, NULL or %KMM_ZERO_SIZE_PTR.
+ * @size: bytes wanted.
+ * @gfp: GFP flags, as for kmm_kvmalloc().
+ *
+ * The kernel's kvrealloc(): kmm_krealloc() first, quietly above a page;
+ * when that fails, a new block of kmm_kvmalloc(), a copy and a free of
+ * @p.
+ *
+ * Context: As kmm_kmalloc().
+ * Return: The block, moved or not; %KMM_ZERO_SIZE_PTR after freeing @p
+ * when @size is 0; NULL on failure, @p then left as it was.
+ */
+void *kmm_kvrealloc(const void *p, size_t size, kmm_gfp_t gfp);
+
+/**
+ * kmm_kvfree - free memory of kmm_kvmalloc() and its family.
+ * @p: the block, NULL or %KMM_ZERO_SIZE_PTR (both ignored).
+ *
+ * The same as kmm_kfree(), which takes vmalloc areas too; the kernel's
+ * kvfree() asks is_vmalloc_addr() first.
+ *
+ * Context: As kmm_kfree().
+ */
+void kmm_kvfree(const void *p);
+
+/**
+ * kmm_krealloc_array - kmm_krealloc() of an array, checking for overflow.
+ * @p: the block, NULL or %KMM_ZERO_SIZE_PTR.
+ * @new_n: number of elements.
+ * @new_size: bytes per element.
+ * @gfp: GFP flags, as for kmm_krealloc().
+ *
+ * Context: As kmm_kmalloc().
+ * Return: As kmm_krealloc() of @new_n * @new_size bytes, or NULL,
+ * silently and with @p left as it was, when the product overflows.
+ */
+void *kmm_krealloc_array(const void *p, size_t new_n, size_t new_size,
+			 kmm_gfp_t gfp);
+
+/**
+ * kmm_kmemdup - copy memory into a new block of kmm_kmalloc().
+ * @src: the bytes to copy.
+ * @len: how many.
+ * @gfp: GFP flags, as for kmm_kmalloc().
+ *
+ * Context: As kmm_kmalloc().
+ * Return: The copy; %KMM_ZERO_SIZE_PTR for a @len of 0; NULL on failure.
+ */
+void *kmm_kmemdup(const void *src, size_t len, kmm_gfp_t gfp);
+
+/**
+ * kmm_kmemdup_nul - copy bytes into a new NUL-terminated string.
+ * @s: the bytes, or NULL.
+ * @len: how many; @s need not be terminated.
+ * @gfp: GFP flags, as for kmm_kmalloc().
+ *
+ * Context: As kmm_kmalloc().
+ * Return: A string of @len bytes and a NUL, or NULL for a NULL @s or on
+ * failure.
+ */
+char *kmm_kmemdup_nul(const char *s, size_t len, kmm_gfp_t gfp);
+
+/**
+ * kmm_kstrdup - copy a string into a new block of kmm_kmalloc().
+ * @s: the string, or NULL.
+ * @gfp: GFP flags, as for kmm_kmalloc().
+ *
+ * Context: As kmm_kmalloc().
+ * Return: The copy, or NULL for a NULL @s or on failure.
+ */
+char *kmm_kstrdup(const char *s, kmm_gfp_t gfp);
+
+/**
+ * kmm_kstrndup - copy at most a given length of a string.
+ * @s: the string, or NULL.
+ * @max: the most bytes to copy, the NUL not counted.
+ * @gfp: GFP flags, as for kmm_kmalloc().
+ *
+ * Context: As kmm_kmalloc().
+ * Return: The copy, always NUL-terminated, or NULL for a NULL @s or on
+ * failure.
+ */
+char *kmm_kstrndup(const char *s, size_t max, kmm_gfp_t gfp);
+
+/**
+ * kmm_kstrdup_const - copy a string unless it is a constant.
+ * @s: the string, or NULL.
+ * @gfp: GFP flags, as for kmm_kmalloc().
+ *
+ * The kernel's kstrdup_const() returns strings of its .rodata as they
+ * are; kmm returns a string lying in a read-only segment of the program
+ * or of a loaded library (a string literal) as it is, and copies any
+ * other.  Free the result with kmm_kfree_const() only.
+ *
+ * Context: As kmm_kmalloc(); also takes the dynamic loader's lock
+ * (dl_iterate_phdr(3)).
+ * Return: @s, a copy, or NULL for a NULL @s or on failure.
+ */
+const char *kmm_kstrdup_const(const char *s, kmm_gfp_t gfp);
+
+/**
+ * kmm_kfree_const - free memory unless it is a constant.
+ * @p: what kmm_kstrdup_const() returned, a block of kmm_kmalloc(), NULL
+ *     or %KMM_ZERO_SIZE_PTR.
+ *
+ * Does nothing when @p lies in a read-only segment of the program or of
+ * a loaded library; frees @p as kmm_kfree() otherwise.
+ *
+ * Context: As kmm_kfree(); also takes the dynamic loader's lock.
+ */
+void kmm_kfree_const(const void *p);
+
 /* ------------------------------------------------------ introspection */
 
 /**
@@ -706,9 +923,10 @@ extern const char *kmm_conf;
  * types gfp_t and slab_flags_t; %__GFP_DIRECT_RECLAIM, %__GFP_HIGH,
  * %__GFP_ZERO, %__GFP_DMA32, %__GFP_NOWARN, %__GFP_COMP, %__GFP_NOFAIL,
  * %__GFP_NORETRY, %GFP_KERNEL, %GFP_USER, %GFP_NOWAIT, %GFP_ATOMIC,
- * %GFP_DMA32; %SLAB_HWCACHE_ALIGN, %SLAB_PANIC, %SLAB_RED_ZONE,
- * %SLAB_POISON, %SLAB_STORE_USER, %SLAB_ACCOUNT, %SLAB_RECLAIM_ACCOUNT;
- * %ZERO_SIZE_PTR and ZERO_OR_NULL_PTR().
+ * %GFP_NOFS, %GFP_NOIO, %GFP_DMA32; %NUMA_NO_NODE; %SLAB_HWCACHE_ALIGN,
+ * %SLAB_PANIC, %SLAB_RED_ZONE, %SLAB_POISON, %SLAB_STORE_USER,
+ * %SLAB_ACCOUNT, %SLAB_RECLAIM_ACCOUNT; %ZERO_SIZE_PTR and
+ * ZERO_OR_NULL_PTR().
  *
  * The functions below are static inline, not function-like macros, so
  * they never rewrite a program's own identifiers.  Each takes and returns
@@ -740,7 +958,10 @@ typedef kmm_slab_flags_t slab_flags_t;
 #define GFP_USER KMM_GFP_USER
 #define GFP_NOWAIT KMM_GFP_NOWAIT
 #define GFP_ATOMIC KMM_GFP_ATOMIC
+#define GFP_NOFS KMM_GFP_NOFS
+#define GFP_NOIO KMM_GFP_NOIO
 #define GFP_DMA32 KMM_GFP_DMA32
+#define NUMA_NO_NODE KMM_NUMA_NO_NODE
 
 #define SLAB_HWCACHE_ALIGN KMM_SLAB_HWCACHE_ALIGN
 #define SLAB_PANIC KMM_SLAB_PANIC
@@ -770,7 +991,7 @@ struct kmem_cache;
  * Context: As kmm_alloc_pages().
  * Return: The head page, or NULL.
  */
-static inline struct page *alloc_pages(gfp_t gfp, unsigned int order)
+KMM_INLINE struct page *alloc_pages(gfp_t gfp, unsigned int order)
 {
 	return (struct page *)kmm_alloc_pages(gfp, order);
 }
@@ -782,7 +1003,7 @@ static inline struct page *alloc_pages(gfp_t gfp, unsigned int order)
  * Context: As kmm_alloc_pages().
  * Return: The page, or NULL.
  */
-static inline struct page *alloc_page(gfp_t gfp)
+KMM_INLINE struct page *alloc_page(gfp_t gfp)
 {
 	return (struct page *)kmm_alloc_pages(gfp, 0);
 }
@@ -794,7 +1015,7 @@ static inline struct page *alloc_page(gfp_t gfp)
  *
  * Context: As kmm_free_pages_page().
  */
-static inline void __free_pages(struct page *page, unsigned int order)
+KMM_INLINE void __free_pages(struct page *page, unsigned int order)
 {
 	kmm_free_pages_page((struct kmm_page *)page, order);
 }
@@ -805,7 +1026,7 @@ static inline void __free_pages(struct page *page, unsigned int order)
  *
  * Context: As kmm_free_pages_page().
  */
-static inline void __free_page(struct page *page)
+KMM_INLINE void __free_page(struct page *page)
 {
 	kmm_free_pages_page((struct kmm_page *)page, 0);
 }
@@ -818,7 +1039,7 @@ static inline void __free_page(struct page *page)
  * Context: As kmm_alloc_pages().
  * Return: The block's address, or 0.
  */
-static inline unsigned long __get_free_pages(gfp_t gfp, unsigned int order)
+KMM_INLINE unsigned long __get_free_pages(gfp_t gfp, unsigned int order)
 {
 	return kmm_get_free_pages(gfp, order);
 }
@@ -830,7 +1051,7 @@ static inline unsigned long __get_free_pages(gfp_t gfp, unsigned int order)
  * Context: As kmm_alloc_pages().
  * Return: The page's address, or 0.
  */
-static inline unsigned long __get_free_page(gfp_t gfp)
+KMM_INLINE unsigned long __get_free_page(gfp_t gfp)
 {
 	return kmm_get_free_pages(gfp, 0);
 }
@@ -842,7 +1063,7 @@ static inline unsigned long __get_free_page(gfp_t gfp)
  * Context: As kmm_alloc_pages().
  * Return: The page's address, or 0.
  */
-static inline unsigned long get_zeroed_page(gfp_t gfp)
+KMM_INLINE unsigned long get_zeroed_page(gfp_t gfp)
 {
 	return kmm_get_free_pages(gfp | __GFP_ZERO, 0);
 }
@@ -854,7 +1075,7 @@ static inline unsigned long get_zeroed_page(gfp_t gfp)
  *
  * Context: As kmm_free_pages_page().
  */
-static inline void free_pages(unsigned long addr, unsigned int order)
+KMM_INLINE void free_pages(unsigned long addr, unsigned int order)
 {
 	kmm_free_pages(addr, order);
 }
@@ -865,7 +1086,7 @@ static inline void free_pages(unsigned long addr, unsigned int order)
  *
  * Context: As kmm_free_pages_page().
  */
-static inline void free_page(unsigned long addr)
+KMM_INLINE void free_page(unsigned long addr)
 {
 	kmm_free_pages(addr, 0);
 }
@@ -878,7 +1099,7 @@ static inline void free_page(unsigned long addr)
  * Context: As kmm_alloc_pages().
  * Return: The memory, or NULL.
  */
-static inline void *alloc_pages_exact(size_t size, gfp_t gfp)
+KMM_INLINE void *alloc_pages_exact(size_t size, gfp_t gfp)
 {
 	return kmm_alloc_pages_exact(size, gfp);
 }
@@ -890,7 +1111,7 @@ static inline void *alloc_pages_exact(size_t size, gfp_t gfp)
  *
  * Context: As kmm_free_pages_exact().
  */
-static inline void free_pages_exact(void *virt, size_t size)
+KMM_INLINE void free_pages_exact(void *virt, size_t size)
 {
 	kmm_free_pages_exact(virt, size);
 }
@@ -902,7 +1123,7 @@ static inline void free_pages_exact(void *virt, size_t size)
  * Context: Any, a signal handler included.
  * Return: The page's address, or NULL.
  */
-static inline void *page_address(const struct page *page)
+KMM_INLINE void *page_address(const struct page *page)
 {
 	return kmm_page_address((const struct kmm_page *)page);
 }
@@ -914,7 +1135,7 @@ static inline void *page_address(const struct page *page)
  * Context: Any, a signal handler included.
  * Return: The page, or NULL for an address kmm's zones do not hold.
  */
-static inline struct page *virt_to_page(const void *addr)
+KMM_INLINE struct page *virt_to_page(const void *addr)
 {
 	return (struct page *)kmm_virt_to_page(addr);
 }
@@ -926,7 +1147,7 @@ static inline struct page *virt_to_page(const void *addr)
  * Context: Any, a signal handler included.
  * Return: The block's reference count.
  */
-static inline int page_count(const struct page *page)
+KMM_INLINE int page_count(const struct page *page)
 {
 	return kmm_page_count((const struct kmm_page *)page);
 }
@@ -937,7 +1158,7 @@ static inline int page_count(const struct page *page)
  *
  * Context: Any, a signal handler included.
  */
-static inline void get_page(struct page *page)
+KMM_INLINE void get_page(struct page *page)
 {
 	kmm_get_page((struct kmm_page *)page);
 }
@@ -948,7 +1169,7 @@ static inline void get_page(struct page *page)
  *
  * Context: As kmm_free_pages_page().
  */
-static inline void put_page(struct page *page)
+KMM_INLINE void put_page(struct page *page)
 {
 	kmm_put_page((struct kmm_page *)page);
 }
@@ -961,7 +1182,7 @@ static inline void put_page(struct page *page)
  *
  * Context: As kmm_drain_local_pages().
  */
-static inline void drain_local_pages(void)
+KMM_INLINE void drain_local_pages(void)
 {
 	kmm_drain_local_pages();
 }
@@ -977,7 +1198,7 @@ static inline void drain_local_pages(void)
  * Context: As kmm_cache_create().
  * Return: The cache, or NULL.
  */
-static inline struct kmem_cache *
+KMM_INLINE struct kmem_cache *
 kmem_cache_create(const char *name, unsigned int size, unsigned int align,
 		  slab_flags_t flags, void (*ctor)(void *))
 {
@@ -993,7 +1214,7 @@ kmem_cache_create(const char *name, unsigned int size, unsigned int align,
  * Context: As kmm_cache_alloc().
  * Return: An object, or NULL.
  */
-static inline void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
+KMM_INLINE void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 {
 	return kmm_cache_alloc((struct kmm_cache *)s, gfp);
 }
@@ -1009,7 +1230,7 @@ static inline void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
  * Context: As kmm_cache_alloc(), never on the lock-free fast path.
  * Return: A zeroed object, or NULL.
  */
-static inline void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t gfp)
+KMM_INLINE void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t gfp)
 {
 	return kmm_cache_alloc((struct kmm_cache *)s, gfp | __GFP_ZERO);
 }
@@ -1021,7 +1242,7 @@ static inline void *kmem_cache_zalloc(struct kmem_cache *s, gfp_t gfp)
  *
  * Context: As kmm_cache_free().
  */
-static inline void kmem_cache_free(struct kmem_cache *s, void *obj)
+KMM_INLINE void kmem_cache_free(struct kmem_cache *s, void *obj)
 {
 	kmm_cache_free((struct kmm_cache *)s, obj);
 }
@@ -1036,7 +1257,7 @@ static inline void kmem_cache_free(struct kmem_cache *s, void *obj)
  * Context: As kmm_cache_alloc().
  * Return: @nr, or 0 with nothing allocated.
  */
-static inline int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp,
+KMM_INLINE int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp,
 					size_t nr, void **p)
 {
 	return kmm_cache_alloc_bulk((struct kmm_cache *)s, gfp, nr, p);
@@ -1050,7 +1271,7 @@ static inline int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp,
  *
  * Context: As kmm_cache_free().
  */
-static inline void kmem_cache_free_bulk(struct kmem_cache *s, size_t nr,
+KMM_INLINE void kmem_cache_free_bulk(struct kmem_cache *s, size_t nr,
 					void **p)
 {
 	kmm_cache_free_bulk((struct kmm_cache *)s, nr, p);
@@ -1063,7 +1284,7 @@ static inline void kmem_cache_free_bulk(struct kmem_cache *s, size_t nr,
  * Context: As kmm_cache_shrink().
  * Return: 0.
  */
-static inline int kmem_cache_shrink(struct kmem_cache *s)
+KMM_INLINE int kmem_cache_shrink(struct kmem_cache *s)
 {
 	return kmm_cache_shrink((struct kmm_cache *)s);
 }
@@ -1074,7 +1295,7 @@ static inline int kmem_cache_shrink(struct kmem_cache *s)
  *
  * Context: As kmm_cache_destroy().
  */
-static inline void kmem_cache_destroy(struct kmem_cache *s)
+KMM_INLINE void kmem_cache_destroy(struct kmem_cache *s)
 {
 	kmm_cache_destroy((struct kmm_cache *)s);
 }
@@ -1086,7 +1307,7 @@ static inline void kmem_cache_destroy(struct kmem_cache *s)
  * Context: Any, a signal handler included.
  * Return: The object size given at creation.
  */
-static inline unsigned int kmem_cache_size(struct kmem_cache *s)
+KMM_INLINE unsigned int kmem_cache_size(struct kmem_cache *s)
 {
 	return kmm_cache_size((struct kmm_cache *)s);
 }
@@ -1099,7 +1320,7 @@ static inline unsigned int kmem_cache_size(struct kmem_cache *s)
  * Context: As kmm_kmalloc().
  * Return: The memory, %ZERO_SIZE_PTR for 0, or NULL.
  */
-static inline void *kmalloc(size_t size, gfp_t gfp)
+KMM_INLINE void *kmalloc(size_t size, gfp_t gfp)
 {
 	return kmm_kmalloc(size, gfp);
 }
@@ -1112,7 +1333,7 @@ static inline void *kmalloc(size_t size, gfp_t gfp)
  * Context: As kmm_kmalloc(), never on the lock-free fast path.
  * Return: As kmalloc().
  */
-static inline void *kzalloc(size_t size, gfp_t gfp)
+KMM_INLINE void *kzalloc(size_t size, gfp_t gfp)
 {
 	return kmm_kmalloc(size, gfp | __GFP_ZERO);
 }
@@ -1126,7 +1347,7 @@ static inline void *kzalloc(size_t size, gfp_t gfp)
  * Context: As kmm_kmalloc().
  * Return: As kmalloc(), or NULL when @n * @size overflows.
  */
-static inline void *kmalloc_array(size_t n, size_t size, gfp_t gfp)
+KMM_INLINE void *kmalloc_array(size_t n, size_t size, gfp_t gfp)
 {
 	return kmm_kmalloc_array(n, size, gfp);
 }
@@ -1140,7 +1361,7 @@ static inline void *kmalloc_array(size_t n, size_t size, gfp_t gfp)
  * Context: As kmm_kmalloc().
  * Return: As kmalloc_array().
  */
-static inline void *kcalloc(size_t n, size_t size, gfp_t gfp)
+KMM_INLINE void *kcalloc(size_t n, size_t size, gfp_t gfp)
 {
 	return kmm_kmalloc_array(n, size, gfp | __GFP_ZERO);
 }
@@ -1154,7 +1375,7 @@ static inline void *kcalloc(size_t n, size_t size, gfp_t gfp)
  * Context: As kmm_kmalloc().
  * Return: As kmm_krealloc().
  */
-static inline void *krealloc(const void *p, size_t new_size, gfp_t gfp)
+KMM_INLINE void *krealloc(const void *p, size_t new_size, gfp_t gfp)
 {
 	return kmm_krealloc(p, new_size, gfp);
 }
@@ -1165,7 +1386,7 @@ static inline void *krealloc(const void *p, size_t new_size, gfp_t gfp)
  *
  * Context: As kmm_kfree().
  */
-static inline void kfree(const void *p)
+KMM_INLINE void kfree(const void *p)
 {
 	kmm_kfree(p);
 }
@@ -1176,7 +1397,7 @@ static inline void kfree(const void *p)
  *
  * Context: As kmm_kfree().
  */
-static inline void kfree_sensitive(const void *p)
+KMM_INLINE void kfree_sensitive(const void *p)
 {
 	kmm_kfree_sensitive(p);
 }
@@ -1188,7 +1409,7 @@ static inline void kfree_sensitive(const void *p)
  * Context: As kmm_ksize().
  * Return: The usable size, or 0.
  */
-static inline size_t ksize(const void *p)
+KMM_INLINE size_t ksize(const void *p)
 {
 	return kmm_ksize(p);
 }
@@ -1200,7 +1421,7 @@ static inline size_t ksize(const void *p)
  * Context: Any, a signal handler included.
  * Return: The size kmalloc() would give a block of @size bytes.
  */
-static inline size_t kmalloc_size_roundup(size_t size)
+KMM_INLINE size_t kmalloc_size_roundup(size_t size)
 {
 	return kmm_kmalloc_size_roundup(size);
 }
@@ -1212,7 +1433,7 @@ static inline size_t kmalloc_size_roundup(size_t size)
  * Context: As kmm_vmalloc().
  * Return: The area, or NULL.
  */
-static inline void *vmalloc(size_t size)
+KMM_INLINE void *vmalloc(size_t size)
 {
 	return kmm_vmalloc(size);
 }
@@ -1224,7 +1445,7 @@ static inline void *vmalloc(size_t size)
  * Context: As kmm_vmalloc().
  * Return: The zeroed area, or NULL.
  */
-static inline void *vzalloc(size_t size)
+KMM_INLINE void *vzalloc(size_t size)
 {
 	return kmm_vzalloc(size);
 }
@@ -1237,7 +1458,7 @@ static inline void *vzalloc(size_t size)
  * Context: As kmm_vmalloc().
  * Return: The area, or NULL.
  */
-static inline void *vmalloc_huge(size_t size, gfp_t gfp)
+KMM_INLINE void *vmalloc_huge(size_t size, gfp_t gfp)
 {
 	return kmm_vmalloc_huge(size, gfp);
 }
@@ -1251,7 +1472,7 @@ static inline void *vmalloc_huge(size_t size, gfp_t gfp)
  * Context: As kmm_vmalloc().
  * Return: As kmm_vrealloc().
  */
-static inline void *vrealloc(void *p, size_t size, gfp_t gfp)
+KMM_INLINE void *vrealloc(void *p, size_t size, gfp_t gfp)
 {
 	return kmm_vrealloc(p, size, gfp);
 }
@@ -1262,7 +1483,7 @@ static inline void *vrealloc(void *p, size_t size, gfp_t gfp)
  *
  * Context: As kmm_vfree().
  */
-static inline void vfree(const void *p)
+KMM_INLINE void vfree(const void *p)
 {
 	kmm_vfree(p);
 }
@@ -1274,7 +1495,7 @@ static inline void vfree(const void *p)
  * Context: As kmm_is_vmalloc_addr().
  * Return: 1 inside a vmalloc area, 0 otherwise.
  */
-static inline int is_vmalloc_addr(const void *p)
+KMM_INLINE int is_vmalloc_addr(const void *p)
 {
 	return kmm_is_vmalloc_addr(p);
 }
@@ -1286,9 +1507,333 @@ static inline int is_vmalloc_addr(const void *p)
  * Context: Any, a signal handler included.
  * Return: NULL, always: vmalloc areas have no struct page.
  */
-static inline struct page *vmalloc_to_page(const void *p)
+KMM_INLINE struct page *vmalloc_to_page(const void *p)
 {
 	return (struct page *)kmm_vmalloc_to_page(p);
+}
+
+/**
+ * KMEM_CACHE - kernel name of KMM_CACHE().
+ * @s: the struct's tag.
+ * @flags: 0 or SLAB_* flags.
+ *
+ * Return: The cache, or NULL.
+ */
+#define KMEM_CACHE(s, flags)                                              \
+	((struct kmem_cache *)KMM_CACHE(s, flags))
+
+/**
+ * kmem_cache_alloc_node - kmem_cache_alloc() on a NUMA node.
+ * @s: the cache.
+ * @gfp: GFP flags.
+ * @node: a node, or %NUMA_NO_NODE; ignored (kmm has one node).
+ *
+ * Context: As kmm_cache_alloc().
+ * Return: An object, or NULL.
+ */
+KMM_INLINE void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t gfp,
+				       int node)
+{
+	(void)node;
+	return kmm_cache_alloc((struct kmm_cache *)s, gfp);
+}
+
+/**
+ * alloc_pages_node - alloc_pages() on a NUMA node.
+ * @nid: a node, or %NUMA_NO_NODE; ignored (kmm has one node).
+ * @gfp: GFP flags.
+ * @order: 0 to %MAX_PAGE_ORDER.
+ *
+ * Context: As kmm_alloc_pages().
+ * Return: The head page, or NULL.
+ */
+KMM_INLINE struct page *alloc_pages_node(int nid, gfp_t gfp,
+					 unsigned int order)
+{
+	(void)nid;
+	return (struct page *)kmm_alloc_pages(gfp, order);
+}
+
+/**
+ * kmalloc_node - kmalloc() on a NUMA node.
+ * @size: bytes.
+ * @gfp: GFP flags.
+ * @node: a node, or %NUMA_NO_NODE; ignored (kmm has one node).
+ *
+ * Context: As kmm_kmalloc().
+ * Return: As kmalloc().
+ */
+KMM_INLINE void *kmalloc_node(size_t size, gfp_t gfp, int node)
+{
+	(void)node;
+	return kmm_kmalloc(size, gfp);
+}
+
+/**
+ * kzalloc_node - kzalloc() on a NUMA node.
+ * @size: bytes.
+ * @gfp: GFP flags; %__GFP_ZERO is added.
+ * @node: a node, or %NUMA_NO_NODE; ignored.
+ *
+ * Context: As kmm_kmalloc().
+ * Return: As kmalloc().
+ */
+KMM_INLINE void *kzalloc_node(size_t size, gfp_t gfp, int node)
+{
+	(void)node;
+	return kmm_kmalloc(size, gfp | __GFP_ZERO);
+}
+
+/**
+ * kmalloc_array_node - kmalloc_array() on a NUMA node.
+ * @n: number of elements.
+ * @size: bytes per element.
+ * @gfp: GFP flags.
+ * @node: a node, or %NUMA_NO_NODE; ignored.
+ *
+ * Context: As kmm_kmalloc().
+ * Return: As kmalloc_array().
+ */
+KMM_INLINE void *kmalloc_array_node(size_t n, size_t size, gfp_t gfp,
+				    int node)
+{
+	(void)node;
+	return kmm_kmalloc_array(n, size, gfp);
+}
+
+/**
+ * kcalloc_node - kcalloc() on a NUMA node.
+ * @n: number of elements.
+ * @size: bytes per element.
+ * @gfp: GFP flags; %__GFP_ZERO is added.
+ * @node: a node, or %NUMA_NO_NODE; ignored.
+ *
+ * Context: As kmm_kmalloc().
+ * Return: As kmalloc_array().
+ */
+KMM_INLINE void *kcalloc_node(size_t n, size_t size, gfp_t gfp, int node)
+{
+	(void)node;
+	return kmm_kmalloc_array(n, size, gfp | __GFP_ZERO);
+}
+
+/**
+ * krealloc_array - kernel name of kmm_krealloc_array().
+ * @p: the block, NULL or %ZERO_SIZE_PTR.
+ * @new_n: number of elements.
+ * @new_size: bytes per element.
+ * @gfp: GFP flags.
+ *
+ * Context: As kmm_kmalloc().
+ * Return: As kmm_krealloc_array().
+ */
+KMM_INLINE void *krealloc_array(void *p, size_t new_n, size_t new_size,
+				gfp_t gfp)
+{
+	return kmm_krealloc_array(p, new_n, new_size, gfp);
+}
+
+/**
+ * kvmalloc - kernel name of kmm_kvmalloc().
+ * @size: bytes.
+ * @gfp: GFP flags.
+ *
+ * Context: As kmm_kmalloc().
+ * Return: The memory, %ZERO_SIZE_PTR for 0, or NULL.
+ */
+KMM_INLINE void *kvmalloc(size_t size, gfp_t gfp)
+{
+	return kmm_kvmalloc(size, gfp);
+}
+
+/**
+ * kvzalloc - kvmalloc() of zeroed memory.
+ * @size: bytes.
+ * @gfp: GFP flags; %__GFP_ZERO is added.
+ *
+ * Context: As kmm_kmalloc().
+ * Return: As kvmalloc().
+ */
+KMM_INLINE void *kvzalloc(size_t size, gfp_t gfp)
+{
+	return kmm_kvmalloc(size, gfp | __GFP_ZERO);
+}
+
+/**
+ * kvmalloc_node - kvmalloc() on a NUMA node.
+ * @size: bytes.
+ * @gfp: GFP flags.
+ * @node: a node, or %NUMA_NO_NODE; ignored.
+ *
+ * Context: As kmm_kmalloc().
+ * Return: As kvmalloc().
+ */
+KMM_INLINE void *kvmalloc_node(size_t size, gfp_t gfp, int node)
+{
+	(void)node;
+	return kmm_kvmalloc(size, gfp);
+}
+
+/**
+ * kvzalloc_node - kvzalloc() on a NUMA node.
+ * @size: bytes.
+ * @gfp: GFP flags; %__GFP_ZERO is added.
+ * @node: a node, or %NUMA_NO_NODE; ignored.
+ *
+ * Context: As kmm_kmalloc().
+ * Return: As kvmalloc().
+ */
+KMM_INLINE void *kvzalloc_node(size_t size, gfp_t gfp, int node)
+{
+	(void)node;
+	return kmm_kvmalloc(size, gfp | __GFP_ZERO);
+}
+
+/**
+ * kvmalloc_array - kernel name of kmm_kvmalloc_array().
+ * @n: number of elements.
+ * @size: bytes per element.
+ * @gfp: GFP flags.
+ *
+ * Context: As kmm_kmalloc().
+ * Return: As kvmalloc(), or NULL when @n * @size overflows.
+ */
+KMM_INLINE void *kvmalloc_array(size_t n, size_t size, gfp_t gfp)
+{
+	return kmm_kvmalloc_array(n, size, gfp);
+}
+
+/**
+ * kvcalloc - kvmalloc_array() of zeroed memory.
+ * @n: number of elements.
+ * @size: bytes per element.
+ * @gfp: GFP flags; %__GFP_ZERO is added.
+ *
+ * Context: As kmm_kmalloc().
+ * Return: As kvmalloc_array().
+ */
+KMM_INLINE void *kvcalloc(size_t n, size_t size, gfp_t gfp)
+{
+	return kmm_kvmalloc_array(n, size, gfp | __GFP_ZERO);
+}
+
+/**
+ * kvrealloc - kernel name of kmm_kvrealloc().
+ * @p: the block, NULL or %ZERO_SIZE_PTR.
+ * @size: bytes wanted.
+ * @gfp: GFP flags.
+ *
+ * The kernel's since 6.12, without the old size.
+ *
+ * Context: As kmm_kmalloc().
+ * Return: As kmm_kvrealloc().
+ */
+KMM_INLINE void *kvrealloc(const void *p, size_t size, gfp_t gfp)
+{
+	return kmm_kvrealloc(p, size, gfp);
+}
+
+/**
+ * kvfree - kernel name of kmm_kvfree().
+ * @p: the block, NULL or %ZERO_SIZE_PTR.
+ *
+ * Context: As kmm_kfree().
+ */
+KMM_INLINE void kvfree(const void *p)
+{
+	kmm_kvfree(p);
+}
+
+/**
+ * kvfree_sensitive - zero a block of kvmalloc(), then free it.
+ * @p: the block, NULL or %ZERO_SIZE_PTR.
+ * @len: bytes the caller used; kmm clears the whole block, ksize(@p).
+ *
+ * Context: As kmm_kfree().
+ */
+KMM_INLINE void kvfree_sensitive(const void *p, size_t len)
+{
+	(void)len;
+	kmm_kfree_sensitive(p);
+}
+
+/**
+ * kmemdup - kernel name of kmm_kmemdup().
+ * @src: the bytes.
+ * @len: how many.
+ * @gfp: GFP flags.
+ *
+ * Context: As kmm_kmalloc().
+ * Return: The copy, or NULL.
+ */
+KMM_INLINE void *kmemdup(const void *src, size_t len, gfp_t gfp)
+{
+	return kmm_kmemdup(src, len, gfp);
+}
+
+/**
+ * kmemdup_nul - kernel name of kmm_kmemdup_nul().
+ * @s: the bytes, or NULL.
+ * @len: how many.
+ * @gfp: GFP flags.
+ *
+ * Context: As kmm_kmalloc().
+ * Return: The NUL-terminated copy, or NULL.
+ */
+KMM_INLINE char *kmemdup_nul(const char *s, size_t len, gfp_t gfp)
+{
+	return kmm_kmemdup_nul(s, len, gfp);
+}
+
+/**
+ * kstrdup - kernel name of kmm_kstrdup().
+ * @s: the string, or NULL.
+ * @gfp: GFP flags.
+ *
+ * Context: As kmm_kmalloc().
+ * Return: The copy, or NULL.
+ */
+KMM_INLINE char *kstrdup(const char *s, gfp_t gfp)
+{
+	return kmm_kstrdup(s, gfp);
+}
+
+/**
+ * kstrndup - kernel name of kmm_kstrndup().
+ * @s: the string, or NULL.
+ * @max: the most bytes to copy.
+ * @gfp: GFP flags.
+ *
+ * Context: As kmm_kmalloc().
+ * Return: The copy, or NULL.
+ */
+KMM_INLINE char *kstrndup(const char *s, size_t max, gfp_t gfp)
+{
+	return kmm_kstrndup(s, max, gfp);
+}
+
+/**
+ * kstrdup_const - kernel name of kmm_kstrdup_const().
+ * @s: the string, or NULL.
+ * @gfp: GFP flags.
+ *
+ * Context: As kmm_kstrdup_const().
+ * Return: @s, a copy, or NULL.
+ */
+KMM_INLINE const char *kstrdup_const(const char *s, gfp_t gfp)
+{
+	return kmm_kstrdup_const(s, gfp);
+}
+
+/**
+ * kfree_const - kernel name of kmm_kfree_const().
+ * @p: what kstrdup_const() returned, NULL or %ZERO_SIZE_PTR.
+ *
+ * Context: As kmm_kfree_const().
+ */
+KMM_INLINE void kfree_const(const void *p)
+{
+	kmm_kfree_const(p);
 }
 
 #endif /* KMM_NO_KERNEL_NAMES */

@@ -567,6 +567,8 @@ KMM_EXPORT void *kmm_kmalloc(size_t size, kmm_gfp_t gfp)
 		return NULL;
 	kmm_init();
 	p = kmm_kmalloc_slow(size, gfp, 0);
+	if (unlikely(!p) && (gfp & KMM___GFP_NOFAIL))
+		kmm_nofail("kmalloc", size);
 	if (unlikely(!p) && !(gfp & KMM___GFP_NOWARN))
 		kmm_report("kmalloc: out of memory for %zu bytes", size);
 	return p;

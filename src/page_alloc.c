@@ -909,6 +909,8 @@ KMM_EXPORT struct kmm_page *kmm_alloc_pages(kmm_gfp_t gfp, unsigned int order)
 	page = __kmm_alloc_pages(gfp, order);
 	if (page)
 		kmm_prep_compound(page, order);
+	else if (gfp & KMM___GFP_NOFAIL)
+		kmm_nofail("alloc_pages", PAGE_SIZE << order);
 	kmm_track_alloc(page ? __page_address(page) : NULL, PAGE_SIZE << order,
 			gfp & KMM___GFP_ZERO);
 	return page;
@@ -974,6 +976,8 @@ KMM_EXPORT void *kmm_alloc_pages_exact(size_t size, kmm_gfp_t gfp)
 	kmm_init();
 	kmm_track_enter();
 	page = kmm_alloc_run(gfp, nr, 0);
+	if (!page && (gfp & KMM___GFP_NOFAIL))
+		kmm_nofail("alloc_pages_exact", size);
 	/* The program owns whole pages, as in the kernel. */
 	kmm_track_alloc(page ? __page_address(page) : NULL, nr << PAGE_SHIFT,
 			gfp & KMM___GFP_ZERO);

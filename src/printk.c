@@ -262,6 +262,25 @@ void kmm_die(const char *fn, const char *what, const void *p,
 }
 
 /*
+ * An allocation with __GFP_NOFAIL failed, which its caller cannot handle:
+ * "kmm: <fn>: __GFP_NOFAIL allocation of <size> bytes failed", then
+ * abort.  The kernel would retry forever; a process that cannot have the
+ * memory (KMM_MEMORY_LIMIT, or the system refuses it) would hang.
+ */
+void kmm_nofail(const char *fn, size_t size)
+{
+	struct kmm_msg m = { .len = 0 };
+
+	kmm_msg_str(&m, "kmm: ");
+	kmm_msg_str(&m, fn);
+	kmm_msg_str(&m, ": __GFP_NOFAIL allocation of ");
+	kmm_msg_num(&m, size, 10);
+	kmm_msg_str(&m, " bytes failed");
+	kmm_msg_send(&m);
+	kmm_os_abort();
+}
+
+/*
  * A pointer kmm did not hand out, or not at this address: "kmm: <fn>():
  * invalid pointer <p>", then abort.  Slab, kmalloc and vmalloc frees
  * all end here; no cache is named since none owns the pointer.

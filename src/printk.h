@@ -22,6 +22,7 @@ void kmm_die(const char *fn, const char *what, const void *p,
 	     const char *cache) __attribute__((noreturn, cold));
 void kmm_invalid_free(const void *obj, const char *fn)
 	__attribute__((noreturn, cold));
+void kmm_nofail(const char *fn, size_t size) __attribute__((noreturn, cold));
 /* Writes a whole buffer to fd; 0 or -1 with errno. */
 int kmm_write_all(int fd, const char *buf, size_t len);
 

@@ -953,6 +953,8 @@ static __noinline void *cache_alloc_slow(struct kmm_cache *s, kmm_gfp_t gfp)
 	object = kmm_slab_alloc(s, gfp);
 	kmm_track_alloc(object, s->object_size, s->ctor != NULL);
 	if (unlikely(!object)) {
+		if (gfp & KMM___GFP_NOFAIL)
+			kmm_nofail("kmem_cache_alloc", s->object_size);
 		if (!(gfp & KMM___GFP_NOWARN))
 			kmm_report("kmem_cache_alloc: cache %s: out of memory",
 				   s->name);

@@ -69,11 +69,11 @@ check() {
 		if (kind == "function") {
 			if (doc !~ /Context:/)
 				problem(name ": no Context: line")
-			if (decl !~ /^(static inline )?void[ \t]/ && doc !~ /Return:/)
+			if (decl !~ /^((static inline|KMM_INLINE) )?void[ \t]/ && doc !~ /Return:/)
 				problem(name ": returns a value but has no Return: line")
 		}
 	}
-	BEGIN { in_doc = 0; in_comment = 0; doc_name = ""; decl = "" }
+	BEGIN { in_doc = 0; in_comment = 0; doc_name = ""; decl = ""; last_def = "" }
 	# Comments.
 	in_doc {
 		if ($0 ~ /\*\//) { in_doc = 0; if (doc_is_DOC) doc_name = ""; next }
@@ -116,6 +116,10 @@ check() {
 		name = substr(line, 1, RLENGTH)
 		rest = substr(line, RLENGTH + 1)
 		if (trim(rest) == "") { doc_name = ""; next }	# include guard
+		# The same macro again, in another branch of an #if: its
+		# comment is the one before the first definition.
+		if (name == last_def) next
+		last_def = name
 		if (rest ~ /^\(/) {
 			check_doc(name, "macro", line)
 		} else if (doc_name == name) {
@@ -129,7 +133,7 @@ check() {
 	decl == "" && (/^#/ || /^[ \t]*$/ || /^extern "C"/ || /^}/ || /^[ \t]/) {
 		next
 	}
-	/^typedef / || /^struct [A-Za-z_0-9]+;/ { doc_name = ""; next }
+	/^typedef / || /^struct [A-Za-z_0-9]+;/ { doc_name = ""; last_def = ""; next }
 	# A function declaration or definition: up to ";" or "{".
 	{
 		if (decl == "") decl_line = FNR
@@ -141,7 +145,7 @@ check() {
 		if (!match(pre, /[A-Za-z_][A-Za-z0-9_]*[ \t]*$/)) next
 		name = trim(substr(pre, RSTART, RLENGTH))
 		check_doc(name, "function", d)
-		doc_name = ""
+		doc_name = ""; last_def = ""
 	}
 	END {
 		for (o in objects)

@@ -28,6 +28,7 @@ LAYERS='
 60 slab        object caches, per-thread object lists
 60 vmalloc     areas in mappings of their own, the vmap_area registry
 70 kmalloc     size classes; routes to slab, page runs or vmalloc
+75 util        kvmalloc, kstrdup, kmemdup: mm/util.c of the kernel
 80 stats       the /proc formats of kmm_dump
 85 thread      start-up, per-thread state, thread exit, fork handlers
 90 malloc      the malloc family: C semantics, errno
