@@ -22,6 +22,15 @@
  * charge pass by that much.  malloc_trim() asks every reclaimer for
  * everything, those that give resident memory back to the system too.
  *
+ * Address space.  Under an address-space limit (RLIMIT_AS) a mapping can
+ * fail with ENOMEM while kmm holds free memory mapped.  The one that
+ * failed (a zone growing, a vmalloc area, an mremap) calls
+ * kmm_mem_reclaim_space(): every reclaimer of charged memory gives all
+ * it holds back to the zones (or, kept vmalloc areas, to the system),
+ * then those of address space (KMM_RECLAIM_SPACE: empty zones and the
+ * free tails of the others, unmapped) run, and the mapping is tried once
+ * more if anything went.
+ *
  * Registration happens during initialization, one thread only; the list
  * is a small static array, sorted by priority, read without a lock.
  * Reclaimers run with no kmm lock held but, at most, kmm.dead_lock.
@@ -123,9 +132,36 @@ void kmm_mem_charge_force(size_t bytes)
 }
 
 /*
+ * A mapping failed for want of address space: asks the reclaimers of
+ * charged memory and of address space, in order, for all they hold.
+ * Returns the bytes of address space given back (the caller retries its
+ * mapping if nonzero).
+ */
+size_t kmm_mem_reclaim_space(void)
+{
+	size_t total = 0;
+	int i;
+
+	for (i = 0; i < nr_reclaimers; i++) {
+		const struct kmm_reclaimer *r = reclaimers[i];
+		size_t held, got;
+
+		if (!(r->flags & (KMM_RECLAIM_CHARGED | KMM_RECLAIM_SPACE)))
+			continue;
+		held = r->count();
+		got = held ? r->reclaim(held) : 0;
+		if (r->flags & KMM_RECLAIM_SPACE)
+			total += got;
+	}
+	return total;
+}
+
+/*
  * malloc_trim's work: asks every reclaimer, in order, for what it holds
  * beyond keep bytes (the memory the first ones free, the later ones give
  * back to the system).  Returns the bytes given back to the system.
+ * Zones stay mapped: their address space is given back only when a
+ * mapping needs it (kmm_mem_reclaim_space).
  */
 size_t kmm_mem_reclaim_all(size_t keep)
 {
@@ -134,8 +170,11 @@ size_t kmm_mem_reclaim_all(size_t keep)
 
 	for (i = 0; i < nr_reclaimers; i++) {
 		const struct kmm_reclaimer *r = reclaimers[i];
-		size_t held = r->count(), got = 0;
+		size_t held, got = 0;
 
+		if (!(r->flags & (KMM_RECLAIM_CHARGED | KMM_RECLAIM_RESIDENT)))
+			continue;
+		held = r->count();
 		if (held > keep)
 			got = r->reclaim(held - keep);
 		if (r->flags & KMM_RECLAIM_RESIDENT)

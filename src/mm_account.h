@@ -19,10 +19,18 @@ size_t kmm_mem_cached(void);
  * bytes given back to the system. */
 size_t kmm_mem_reclaim_all(size_t keep);
 
+/*
+ * A mapping failed with ENOMEM (RLIMIT_AS): asks every reclaimer of
+ * charged memory, then of address space, for all it holds.  Returns the
+ * bytes of address space given back; nonzero: try the mapping again.
+ */
+size_t kmm_mem_reclaim_space(void);
+
 /* What a reclaimer gives back. */
 enum {
 	KMM_RECLAIM_CHARGED = 1u << 0,	/* charged memory: lowers mem_used */
 	KMM_RECLAIM_RESIDENT = 1u << 1,	/* resident memory, to the system */
+	KMM_RECLAIM_SPACE = 1u << 2,	/* address space: unmaps */
 };
 
 /*

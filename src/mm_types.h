@@ -85,7 +85,13 @@ struct kmm_zone {
 	unsigned long dirty_pages;  /* free and not released */
 	unsigned long released_pages;
 	unsigned long fresh_pfn;    /* max-order blocks from here: unused */
-	unsigned long nr_pages;	    /* pages spanned */
+	/*
+	 * Pages mapped, from the header on; read without the lock by
+	 * virt_to_page (__atomic_load_n).  0: the zone was unmapped but for
+	 * its header (a dead zone, which kmm_zone_grow may bring back).
+	 */
+	unsigned long nr_pages;
+	unsigned long max_pages;    /* what mem_map has room for */
 	unsigned long first_pfn;    /* first page after mem_map */
 	unsigned long min_pages;    /* atomic reserve (min watermark) */
 	enum zone_type type;
@@ -109,6 +115,18 @@ extern _Atomic(struct kmm_zone *) kmm_zone_table[1UL << ZONE_TABLE_BITS];
 /* ---------------------------------------------------------------- zone.c */
 
 struct kmm_zone *kmm_zone_grow(enum zone_type type);
+/*
+ * Maps more of a zone that has room in mem_map (zones grow in place under
+ * an address-space limit): [*from, *to) is new.  z->lock held.
+ */
+bool kmm_zone_extend(struct kmm_zone *z, unsigned long *from,
+		     unsigned long *to);
+/*
+ * Unmaps a zone's pages from end on (its free tail, taken off the free
+ * lists), or all but its header if end is first_pfn: its table slot is
+ * cleared.  kmm.zone_lock and z->lock held.  Returns the bytes unmapped.
+ */
+size_t kmm_zone_shrink(struct kmm_zone *z, unsigned long end);
 /* Puts a never-used block on the free lists (zone lock held or zone new). */
 void kmm_zone_add_fresh(struct kmm_zone *z, unsigned long pfn,
 			unsigned int order);
@@ -135,7 +153,7 @@ static __always_inline struct kmm_page *__virt_to_page(const void *addr)
 	if (unlikely(!z))
 		return NULL;
 	pfn = ((uintptr_t)addr - zone_base(z)) >> PAGE_SHIFT;
-	if (unlikely(pfn >= z->nr_pages))
+	if (unlikely(pfn >= __atomic_load_n(&z->nr_pages, __ATOMIC_RELAXED)))
 		return NULL;
 	return zone_mem_map(z) + pfn;
 }

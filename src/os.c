@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/auxv.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <stdlib.h>
@@ -55,6 +56,45 @@ void *kmm_os_map_area(size_t size)
 
 	errno = saved;
 	return p == MAP_FAILED ? NULL : p;
+}
+
+/*
+ * Maps size bytes exactly at addr, next to a mapping of kmm's (a zone
+ * growing in place).  Returns 0 or the error: EEXIST when something else
+ * is there already, ENOMEM when the address space is full (RLIMIT_AS).
+ */
+int kmm_os_map_fixed(void *addr, size_t size)
+{
+	int saved = errno, err = 0;
+	void *p = mmap(addr, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+			       MAP_FIXED_NOREPLACE, -1, 0);
+
+	if (p == MAP_FAILED) {
+		err = errno;
+	} else if (p != addr) {
+		/* An old kernel took the flag as a hint. */
+		munmap(p, size);
+		err = EEXIST;
+	}
+	errno = saved;
+	return err;
+}
+
+/*
+ * The address-space limit (RLIMIT_AS, ulimit -v) in bytes, SIZE_MAX if
+ * there is none.  Read where a zone is made: a program may lower it.
+ */
+size_t kmm_os_as_limit(void)
+{
+	int saved = errno;
+	struct rlimit rl;
+	size_t limit = SIZE_MAX;
+
+	if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		limit = (size_t)rl.rlim_cur;
+	errno = saved;
+	return limit;
 }
 
 int kmm_os_unmap(void *addr, size_t size)

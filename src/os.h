@@ -8,6 +8,8 @@
 
 void *kmm_os_map(void *hint, size_t size, bool fixed_noreplace);
 void *kmm_os_map_area(size_t size);
+int kmm_os_map_fixed(void *addr, size_t size);	/* 0 or an errno */
+size_t kmm_os_as_limit(void);	/* RLIMIT_AS, SIZE_MAX if none */
 int kmm_os_unmap(void *addr, size_t size);
 int kmm_os_release(void *addr, size_t size);	/* MADV_DONTNEED */
 void kmm_os_nohugepage(void *addr, size_t size);

@@ -228,6 +228,49 @@ void kmm_zone_add_fresh(struct kmm_zone *z, unsigned long pfn,
 	z->released_pages += n;
 }
 
+/*
+ * Puts [pfn, end), pages never used, on the free lists, merged with the
+ * free blocks around them.  Caller holds zone->lock.
+ */
+static void __zone_add_range(struct kmm_zone *z, unsigned long pfn,
+			     unsigned long end)
+{
+	while (pfn < end) {
+		unsigned int order = (unsigned int)__builtin_ctzl(pfn);
+		struct kmm_page *page = pfn_to_page(z, pfn);
+		unsigned long i, n;
+
+		if (order > MAX_PAGE_ORDER)
+			order = MAX_PAGE_ORDER;
+		while (pfn + (1UL << order) > end)
+			order--;
+		n = 1UL << order;
+		for (i = 0; i < n; i++)
+			page[i].flags = PG_released;
+		z->free_pages += n;
+		z->released_pages += n;
+		__free_one_page(z, pfn, order, PG_some_released | PG_clean);
+		pfn += n;
+	}
+}
+
+/*
+ * A zone growing in place (under an address-space limit) maps its next
+ * pages and puts them on the free lists.  Caller holds zone->lock: the
+ * mmap runs under it, once per 4 MiB at most.
+ */
+static bool zone_extend(struct kmm_zone *z)
+{
+	unsigned long from, to;
+
+	KMM_BUG_ON(z->fresh_pfn + MAX_ORDER_NR_PAGES <= z->nr_pages);
+	if (!kmm_zone_extend(z, &from, &to))
+		return false;
+	z->fresh_pfn = to;
+	__zone_add_range(z, from, to);
+	return true;
+}
+
 /* Splits the upper halves of a block of order high off down to low. */
 static inline void expand(struct kmm_zone *z, struct kmm_page *page,
 			  unsigned int low, unsigned int high, uint16_t state)
@@ -278,6 +321,8 @@ static struct kmm_page *__rmqueue_smallest(struct kmm_zone *z,
 		kmm_zone_add_fresh(z, pfn, MAX_PAGE_ORDER);
 		return __rmqueue_smallest(z, order, some_released);
 	}
+	if (z->nr_pages < z->max_pages && zone_extend(z))
+		return __rmqueue_smallest(z, order, some_released);
 	return NULL;
 }
 
@@ -309,13 +354,16 @@ static unsigned long claim_block(struct kmm_zone *z, struct kmm_page *page,
 static bool zone_watermark_ok(struct kmm_zone *z, unsigned int order,
 			      kmm_gfp_t gfp)
 {
-	unsigned long need = 1UL << order;
+	unsigned long need = 1UL << order, avail = z->free_pages;
 
-	if (z->free_pages < need)
+	/* A zone growing in place has the rest of its mem_map to come. */
+	if (z->nr_pages)
+		avail += z->max_pages - z->nr_pages;
+	if (avail < need)
 		return false;
 	if (gfp & KMM___GFP_HIGH)
 		return true;
-	return z->free_pages - need >= z->min_pages;
+	return avail - need >= z->min_pages;
 }
 
 /*
@@ -458,6 +506,26 @@ static unsigned int rmqueue_bulk(kmm_gfp_t gfp, unsigned int order,
 }
 
 /*
+ * No zone had the block nor could grow: under an address-space limit the
+ * reclaimers may free some (kmm_mem_reclaim_space).  Says whether to try
+ * again.  t's page lists, if t is given, are locked by the caller and
+ * unlocked meanwhile: the reclaimers drain them.
+ */
+static __cold bool space_reclaimed(kmm_gfp_t gfp, struct kmm_thread *t)
+{
+	bool again;
+
+	if (!(gfp & KMM___GFP_DIRECT_RECLAIM))
+		return false;
+	if (t)
+		pcp_unlock(t);
+	again = kmm_mem_reclaim_space() != 0;
+	if (t)
+		pcp_lock(t);
+	return again;
+}
+
+/*
  * The allocation every path ends in: a block of 2^order pages, head
  * refcount 1, no compound marking.  Memory limit charged.  The block's
  * pages read as zero if *zeroed.
@@ -489,6 +557,9 @@ static struct kmm_page *alloc_block(kmm_gfp_t gfp, unsigned int order,
 			pcp_lock(t);
 			pcp->count += rmqueue_bulk(gfp, order, want,
 						   &pcp->head, NULL);
+			if (!pcp->count && space_reclaimed(gfp, t))
+				pcp->count += rmqueue_bulk(gfp, order, want,
+							   &pcp->head, NULL);
 			if (pcp->count < want)
 				kmm_mem_uncharge((PAGE_SIZE << order) *
 						 (want - pcp->count));
@@ -506,7 +577,9 @@ static struct kmm_page *alloc_block(kmm_gfp_t gfp, unsigned int order,
 	} else {
 		if (!kmm_mem_charge(PAGE_SIZE << order))
 			return NULL;
-		if (!rmqueue_bulk(gfp, order, 1, &page, zeroed)) {
+		if (!rmqueue_bulk(gfp, order, 1, &page, zeroed) &&
+		    !(space_reclaimed(gfp, NULL) &&
+		      rmqueue_bulk(gfp, order, 1, &page, zeroed))) {
 			kmm_mem_uncharge(PAGE_SIZE << order);
 			return NULL;
 		}
@@ -876,6 +949,94 @@ static size_t buddy_reclaim(size_t want)
 	return pages << PAGE_SHIFT;
 }
 
+/*
+ * Takes the free blocks that end a zone's pages off the free lists, and
+ * the max-order blocks never used, and returns where the zone may end
+ * now: first_pfn if it is wholly free.  zone->lock held.
+ */
+static unsigned long __zone_trim(struct kmm_zone *z)
+{
+	unsigned long end = z->fresh_pfn;
+	unsigned long unused = ((z->nr_pages - z->fresh_pfn) >> MAX_PAGE_ORDER)
+			       << MAX_PAGE_ORDER;
+
+	z->free_pages -= unused;
+	z->released_pages -= unused;
+	for (;;) {
+		struct kmm_page *page = NULL;
+		unsigned long i, n, rel = 0;
+		unsigned int o;
+
+		/* The free block that ends at end, if any: aligned to it. */
+		for (o = 0; o <= MAX_PAGE_ORDER && !(end & ((1UL << o) - 1));
+		     o++) {
+			struct kmm_page *p;
+
+			if (end < z->first_pfn + (1UL << o))
+				break;
+			p = pfn_to_page(z, end - (1UL << o));
+			if ((p->flags & PG_buddy) && p->order == o) {
+				page = p;
+				break;
+			}
+		}
+		if (!page)
+			break;
+		n = 1UL << o;
+		for (i = 0; i < n; i++)
+			rel += !!(page[i].flags & PG_released);
+		del_from_free_area(z, page, o);
+		KMM_BUG_ON(z->free_pages < n || z->released_pages < rel ||
+			   z->dirty_pages < n - rel);
+		z->free_pages -= n;
+		z->released_pages -= rel;
+		z->dirty_pages -= n - rel;
+		end -= n;
+	}
+	z->fresh_pfn = end;
+	return end;
+}
+
+/* Free pages of the zones: what unmapping could give back, at most. */
+static size_t zone_space_count(void)
+{
+	int i, n = atomic_load_explicit(&kmm.nr_zones, memory_order_acquire);
+	size_t pages = 0;
+
+	for (i = 0; i < n; i++) {
+		struct kmm_zone *z = kmm.zones[i];
+
+		kmm_lock(&z->lock);
+		pages += z->free_pages;
+		kmm_unlock(&z->lock);
+	}
+	return pages << PAGE_SHIFT;
+}
+
+/*
+ * Unmaps the free tail of every zone, and every empty zone but its
+ * header: a mapping failed for want of address space.  The first
+ * reclaimers gave what they held back to the zones already.
+ */
+static size_t zone_space_reclaim(size_t want)
+{
+	int i, n = atomic_load_explicit(&kmm.nr_zones, memory_order_acquire);
+	size_t bytes = 0;
+
+	(void)want;
+	for (i = 0; i < n; i++) {
+		struct kmm_zone *z = kmm.zones[i];
+
+		kmm_lock(&kmm.zone_lock);
+		kmm_lock(&z->lock);
+		if (z->nr_pages)
+			bytes += kmm_zone_shrink(z, __zone_trim(z));
+		kmm_unlock(&z->lock);
+		kmm_unlock(&kmm.zone_lock);
+	}
+	return bytes;
+}
+
 static const struct kmm_reclaimer pcp_reclaimer = {
 	.name = "page lists",
 	.count = pcp_count,
@@ -892,10 +1053,20 @@ static const struct kmm_reclaimer buddy_reclaimer = {
 	.flags = KMM_RECLAIM_RESIDENT,
 };
 
+/* Address space, asked last and only when a mapping failed. */
+static const struct kmm_reclaimer zone_space_reclaimer = {
+	.name = "zone space",
+	.count = zone_space_count,
+	.reclaim = zone_space_reclaim,
+	.priority = 95,
+	.flags = KMM_RECLAIM_SPACE,
+};
+
 void kmm_page_alloc_init(void)
 {
 	kmm_register_reclaimer(&pcp_reclaimer);
 	kmm_register_reclaimer(&buddy_reclaimer);
+	kmm_register_reclaimer(&zone_space_reclaimer);
 }
 
 /* ---------------------------------------------------------- public API */
@@ -1055,6 +1226,10 @@ void kmm_page_stats(struct kmm_page_stats *st)
 		struct kmm_zone *z = kmm.zones[i];
 
 		kmm_lock(&z->lock);
+		if (!z->nr_pages) {	/* unmapped: see zone.c */
+			kmm_unlock(&z->lock);
+			continue;
+		}
 		st->zones++;
 		st->spanned_pages += z->nr_pages;
 		st->free_pages += z->free_pages;

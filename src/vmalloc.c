@@ -28,6 +28,11 @@
  * quarantine (kmm.layout): an area vfree()d is unmapped at once, so a
  * use after free faults.
  *
+ *
+ * Under an address-space limit (RLIMIT_AS) a mapping that fails (mmap of
+ * an area, mremap of one growing) frees what kmm holds mapped and free
+ * (kmm_mem_reclaim_space: kept areas, empty zones) and is tried again.
+ *
  * Locking: kmm.vmap_lock guards the table and the cache.  Mapping and
  * unmapping happen outside it.
  */
@@ -335,7 +340,8 @@ static const struct kmm_reclaimer vmap_reclaimer = {
 	.count = vmap_cached,
 	.reclaim = vmap_purge,
 	.priority = 10,
-	.flags = KMM_RECLAIM_CHARGED | KMM_RECLAIM_RESIDENT,
+	.flags = KMM_RECLAIM_CHARGED | KMM_RECLAIM_RESIDENT |
+		 KMM_RECLAIM_SPACE,
 };
 
 void kmm_vmalloc_init(void)
@@ -423,7 +429,7 @@ void *__kmm_vmalloc(size_t size, size_t align, kmm_gfp_t gfp, bool huge,
 		return NULL;
 	map_len = len + PAGE_SIZE + (align > PAGE_SIZE ? align : 0);
 	p = (uintptr_t)kmm_os_map_area(map_len);
-	if (!p && vmap_purge(SIZE_MAX))
+	if (!p && kmm_mem_reclaim_space())
 		p = (uintptr_t)kmm_os_map_area(map_len);
 	if (!p) {
 		kmm_mem_uncharge(len);
@@ -544,7 +550,9 @@ bool __kmm_vfree(const void *p)
 /*
  * Resizes an area with mremap: the pages move, nothing is copied.  The
  * guard page is a mapping of its own (mremap cannot span two), so it is
- * unmapped first and made again at the new end.
+ * unmapped first and made again at the new end.  Under an address-space
+ * limit a failed mremap is tried again once kmm has given back what it
+ * holds free.
  */
 void *__kmm_vrealloc(void *p, size_t size, kmm_gfp_t gfp)
 {
@@ -567,6 +575,8 @@ void *__kmm_vrealloc(void *p, size_t size, kmm_gfp_t gfp)
 			     copy.start - copy.map_start);
 	kmm_os_unmap((void *)(copy.start + copy.size), PAGE_SIZE);
 	q = kmm_os_remap(p, copy.size, len + PAGE_SIZE);
+	if (!q && kmm_mem_reclaim_space())
+		q = kmm_os_remap(p, copy.size, len + PAGE_SIZE);
 	if (!q) {
 		if (len > copy.size)
 			kmm_mem_uncharge(len - copy.size);

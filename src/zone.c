@@ -10,19 +10,35 @@
  *
  * kmm_zone_table[addr >> ZONE_SHIFT] gives the zone of any user-space
  * address, or NULL: virt_to_page() is two loads and never reads the
- * address itself.  A slot is written once, with release order, after the
- * zone is initialized, and never cleared: zones are not unmapped.
+ * address itself.  A slot is written with release order once the zone is
+ * initialized.  It is cleared when the zone is unmapped, which happens
+ * only to an empty zone: no pointer into it is live, so only an invalid
+ * one can race with the unmapping.  The zone's header page stays mapped,
+ * so kmm.zones[] and a reader that loaded the slot just before still
+ * find a struct kmm_zone there, whose nr_pages is 0; the zone, dead,
+ * keeps its slot (the header holds it) and kmm_zone_grow brings it back
+ * before it makes a new one.
  *
- * Where the system refuses a 1 GiB reservation (ulimit -v, strict
- * overcommit), smaller ones are tried, down to MIN_ZONE_SIZE; a smaller
- * zone still starts at a slot boundary and owns its slot alone.
+ * Address space.  Without a limit a zone is one 1 GiB reservation, mapped
+ * at once (MAP_NORESERVE: untouched pages cost nothing).  Under an
+ * address-space limit (RLIMIT_AS, ulimit -v) every byte mapped counts,
+ * so a zone's mem_map is sized for a quarter of the limit (16 MiB to
+ * 1 GiB), only its first megabyte or so is mapped, and it grows in place,
+ * up to a max-order boundary at a time (kmm_zone_extend), while the
+ * address space after it is free.  When a mapping fails with ENOMEM the
+ * page allocator's reclaimer unmaps the free tails of zones and empty
+ * zones (kmm_zone_shrink).  Where the system refuses a reservation (a
+ * limit lowered after start-up, strict overcommit), smaller ones are
+ * tried, down to MIN_ZONE_SIZE; a smaller zone still starts at a slot
+ * boundary and owns its slot alone.
  *
  * ZONE_DMA32 zones are placed below 4 GiB with MAP_FIXED_NOREPLACE at
  * slot boundaries (MAP_32BIT covers only 1-2 GiB and Valgrind does not
  * support it).  There is no highmem: a 64-bit address space maps it all.
  *
- * Locking: kmm.zone_lock serializes zone creation; readers of the table
- * take no lock.
+ * Locking: kmm.zone_lock serializes zone creation, revival and
+ * unmapping; z->lock guards nr_pages and max_pages (growing and
+ * shrinking); readers of the table take no lock.
  */
 #include "internal.h"
 #include "list.h"
@@ -31,6 +47,7 @@
 #include "os.h"
 #include "track.h"
 
+#include <errno.h>
 #include <string.h>
 
 #define MIN_ZONE_SIZE (16UL << 20)
@@ -115,22 +132,40 @@ static void *map_dma32(size_t size)
 	return NULL;
 }
 
-static void zone_setup(struct kmm_zone *z, size_t size, enum zone_type type)
+/* First page after mem_map[] for a zone of max_pages. */
+static unsigned long zone_first_pfn(unsigned long max_pages)
+{
+	return (ZONE_HDR_SIZE + max_pages * sizeof(struct kmm_page) +
+		PAGE_SIZE - 1) >> PAGE_SHIFT;
+}
+
+/*
+ * Pages a zone growing in place maps first: its header, mem_map and at
+ * least 256 KiB of pages, to a megabyte boundary.
+ */
+static unsigned long zone_first_pages(unsigned long max_pages)
+{
+	return MIN(ALIGN_UP(zone_first_pfn(max_pages) + 64, 256), max_pages);
+}
+
+/* Sets up a zone of nr_pages mapped, max_pages in all; lock not touched. */
+static void zone_setup(struct kmm_zone *z, unsigned long nr_pages,
+		       unsigned long max_pages, enum zone_type type)
 {
 	unsigned long pfn, end, n;
-	pthread_mutexattr_t attr;
 	int o;
 
-	pthread_mutexattr_init(&attr);
-	pthread_mutex_init(&z->lock, &attr);
-	for (o = 0; o < NR_PAGE_ORDERS; o++)
+	for (o = 0; o < NR_PAGE_ORDERS; o++) {
 		INIT_LIST_HEAD(&z->free_area[o]);
-	z->nr_pages = size >> PAGE_SHIFT;
-	z->first_pfn = (ZONE_HDR_SIZE + z->nr_pages * sizeof(struct kmm_page) +
-			PAGE_SIZE - 1) >> PAGE_SHIFT;
+		z->nr_free[o] = 0;
+	}
+	z->free_pages = z->dirty_pages = z->released_pages = 0;
+	__atomic_store_n(&z->nr_pages, nr_pages, __ATOMIC_RELAXED);
+	z->max_pages = max_pages;
+	z->first_pfn = zone_first_pfn(max_pages);
 	z->type = type;
 	/* The atomic reserve: 1/256 of the zone, at least 64 pages. */
-	z->min_pages = MAX(z->nr_pages >> 8, 64);
+	z->min_pages = MAX(max_pages >> 8, 64);
 
 	/*
 	 * The pages between mem_map and the first max-order boundary go on
@@ -139,8 +174,8 @@ static void zone_setup(struct kmm_zone *z, size_t size, enum zone_type type)
 	 * a small program touches little of mem_map.
 	 */
 	end = ALIGN_UP(z->first_pfn, MAX_ORDER_NR_PAGES);
-	if (end > z->nr_pages)
-		end = z->nr_pages;
+	if (end > nr_pages)
+		end = nr_pages;
 	z->fresh_pfn = end;
 	for (pfn = z->first_pfn; pfn < end;) {
 		unsigned int order = pfn ? (unsigned int)__builtin_ctzl(pfn)
@@ -155,7 +190,7 @@ static void zone_setup(struct kmm_zone *z, size_t size, enum zone_type type)
 		pfn += 1UL << order;
 	}
 	/* Blocks not yet used are free, and released: never touched. */
-	n = ((z->nr_pages - z->fresh_pfn) >> MAX_PAGE_ORDER) << MAX_PAGE_ORDER;
+	n = ((nr_pages - z->fresh_pfn) >> MAX_PAGE_ORDER) << MAX_PAGE_ORDER;
 	z->free_pages += n;
 	z->released_pages += n;
 }
@@ -170,27 +205,80 @@ static __noinline __attribute__((unused)) bool
 zone_broken(const struct kmm_zone *z, int n)
 {
 	return ((uintptr_t)z & (ZONE_SIZE - 1)) || !slot_free((uintptr_t)z) ||
-	       kmm.zones[n] || z->first_pfn > z->fresh_pfn ||
-	       z->fresh_pfn > z->nr_pages ||
+	       (n >= 0 && kmm.zones[n]) || z->first_pfn > z->fresh_pfn ||
+	       z->fresh_pfn > z->nr_pages || z->nr_pages > z->max_pages ||
 	       z->free_pages != z->released_pages || z->dirty_pages;
 }
 
+/* Free memory is nobody's: memcheck reports any access to it. */
+static void zone_publish(struct kmm_zone *z)
+{
+	kmm_track_noaccess((char *)z + (z->first_pfn << PAGE_SHIFT),
+			   (z->nr_pages - z->first_pfn) << PAGE_SHIFT);
+	atomic_store_explicit(&kmm_zone_table[(uintptr_t)z >> ZONE_SHIFT], z,
+			      memory_order_release);
+}
+
 /*
- * Adds a zone of the given type.  Called with no zone lock held; takes
- * kmm.zone_lock.  Returns the new zone, or NULL if no memory of that kind
- * can be had.
+ * Brings back a dead zone of the type: its pages mapped again where they
+ * were, behind the header it kept.  kmm.zone_lock held.
+ */
+static struct kmm_zone *zone_revive(enum zone_type type)
+{
+	int i, n = atomic_load_explicit(&kmm.nr_zones, memory_order_relaxed);
+
+	for (i = 0; i < n; i++) {
+		struct kmm_zone *z = kmm.zones[i];
+		unsigned long nr;
+
+		if (z->type != type ||
+		    __atomic_load_n(&z->nr_pages, __ATOMIC_RELAXED))
+			continue;
+		kmm_lock(&z->lock);
+		nr = zone_first_pages(z->max_pages);
+		if (z->nr_pages ||
+		    kmm_os_map_fixed((char *)z + ZONE_HDR_SIZE,
+				     (nr << PAGE_SHIFT) - ZONE_HDR_SIZE)) {
+			kmm_unlock(&z->lock);
+			continue;
+		}
+		kmm_os_nohugepage((char *)z + ZONE_HDR_SIZE,
+				  (nr << PAGE_SHIFT) - ZONE_HDR_SIZE);
+		zone_setup(z, nr, z->max_pages, type);
+		KMM_BUG_ON(zone_broken(z, -1));
+		zone_publish(z);
+		kmm_unlock(&z->lock);
+		return z;
+	}
+	return NULL;
+}
+
+/*
+ * Adds a zone of the given type, or brings a dead one back.  Called with
+ * no zone lock held; takes kmm.zone_lock.  Returns the zone, or NULL if
+ * no memory of that kind can be had.
  */
 struct kmm_zone *kmm_zone_grow(enum zone_type type)
 {
 	struct kmm_zone *z = NULL;
-	size_t size;
+	size_t size, max, limit;
 	int n;
 
 	kmm_lock(&kmm.zone_lock);
+	z = zone_revive(type);
+	if (z)
+		goto out;
 	n = atomic_load_explicit(&kmm.nr_zones, memory_order_relaxed);
 	if (n >= KMM_MAX_ZONES)
 		goto out;
-	for (size = ZONE_SIZE; size >= MIN_ZONE_SIZE; size >>= 2) {
+	limit = kmm_os_as_limit();
+	/* Under a limit: mem_map for a quarter of it, a power of two. */
+	max = ZONE_SIZE;
+	while (limit != SIZE_MAX && max > MIN_ZONE_SIZE && max > limit / 4)
+		max >>= 1;
+	for (; max >= MIN_ZONE_SIZE; max >>= 2) {
+		size = limit == SIZE_MAX ? max
+			: zone_first_pages(max >> PAGE_SHIFT) << PAGE_SHIFT;
 		z = type == ZONE_DMA32 ? map_dma32(size) : map_normal(size);
 		if (z)
 			break;
@@ -198,19 +286,73 @@ struct kmm_zone *kmm_zone_grow(enum zone_type type)
 	if (!z)
 		goto out;
 	kmm_os_nohugepage(z, size);
-	zone_setup(z, size, type);
+	pthread_mutex_init(&z->lock, NULL);
+	zone_setup(z, size >> PAGE_SHIFT, max >> PAGE_SHIFT, type);
 	KMM_BUG_ON(zone_broken(z, n));
-	/* Free memory is nobody's: memcheck reports any access to it. */
-	kmm_track_noaccess((char *)z + (z->first_pfn << PAGE_SHIFT),
-			size - (z->first_pfn << PAGE_SHIFT));
 	z->index = n;
 	kmm.zones[n] = z;
-	atomic_store_explicit(&kmm_zone_table[(uintptr_t)z >> ZONE_SHIFT], z,
-			      memory_order_release);
+	zone_publish(z);
 	atomic_store_explicit(&kmm.nr_zones, n + 1, memory_order_release);
 out:
 	kmm_unlock(&kmm.zone_lock);
 	return z;
+}
+
+/*
+ * Maps the zone on to the next max-order boundary (4 MiB at most), if
+ * mem_map has room and the address space after it is free.  A mapping
+ * of someone else's there ends the zone for good; ENOMEM (the limit)
+ * only for now.
+ */
+bool kmm_zone_extend(struct kmm_zone *z, unsigned long *from,
+		     unsigned long *to)
+{
+	unsigned long end = z->nr_pages, want;
+	int err;
+
+	if (!end || end >= z->max_pages)
+		return false;
+	want = MIN(ALIGN_DOWN(end, MAX_ORDER_NR_PAGES) + MAX_ORDER_NR_PAGES,
+		   z->max_pages);
+	err = kmm_os_map_fixed((char *)z + (end << PAGE_SHIFT),
+			       (want - end) << PAGE_SHIFT);
+	if (err) {
+		if (err != ENOMEM)
+			z->max_pages = end;
+		return false;
+	}
+	kmm_os_nohugepage((char *)z + (end << PAGE_SHIFT),
+			  (want - end) << PAGE_SHIFT);
+	kmm_track_noaccess((char *)z + (end << PAGE_SHIFT),
+			   (want - end) << PAGE_SHIFT);
+	__atomic_store_n(&z->nr_pages, want, __ATOMIC_RELEASE);
+	*from = end;
+	*to = want;
+	return true;
+}
+
+size_t kmm_zone_shrink(struct kmm_zone *z, unsigned long end)
+{
+	unsigned long nr = z->nr_pages;
+	char *base = (char *)z;
+
+	KMM_BUG_ON(end < z->first_pfn || end > nr);
+	if (end == nr)
+		return 0;
+	if (end > z->first_pfn) {
+		__atomic_store_n(&z->nr_pages, end, __ATOMIC_RELAXED);
+		kmm_os_unmap(base + (end << PAGE_SHIFT),
+			     (nr - end) << PAGE_SHIFT);
+		return (nr - end) << PAGE_SHIFT;
+	}
+	/* Empty: gone from the table first, then unmapped. */
+	KMM_BUG_ON(z->free_pages || z->dirty_pages || z->released_pages);
+	atomic_store_explicit(&kmm_zone_table[(uintptr_t)z >> ZONE_SHIFT],
+			      NULL, memory_order_release);
+	__atomic_store_n(&z->nr_pages, 0, __ATOMIC_RELAXED);
+	z->fresh_pfn = 0;
+	kmm_os_unmap(base + ZONE_HDR_SIZE, (nr << PAGE_SHIFT) - ZONE_HDR_SIZE);
+	return (nr << PAGE_SHIFT) - ZONE_HDR_SIZE;
 }
 
 KMM_EXPORT struct kmm_page *kmm_virt_to_page(const void *addr)

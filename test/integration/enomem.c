@@ -6,7 +6,7 @@
  * 64 MiB of room above what the process maps: malloc, calloc, realloc
  * (of NULL, of a small block, of a page run), reallocarray,
  * posix_memalign (which also returns ENOMEM), memalign, aligned_alloc,
- * valloc and pvalloc, each asked for 256 MiB, 1 GiB and 3 GiB, fail
+ * valloc and pvalloc, each asked for 2 GiB, 3 GiB and 8 GiB, fail
  * and set errno to ENOMEM; a realloc that fails leaves its block as it
  * was.  Then 1 MiB blocks are taken until malloc fails (with ENOMEM),
  * and the same table, asked for 64 KiB to 16 MiB, either succeeds or
@@ -256,8 +256,12 @@ static void *blocks[MAX_BLOCKS];
 
 static void child(void)
 {
-	static const size_t too_big[] = { 256 * MIB, 1024 * MIB,
-					  3072 * MIB };
+	/*
+	 * More than the room and all kmm maps before the limit is set (a
+	 * 1 GiB zone, whose unused part it unmaps when a mapping fails).
+	 */
+	static const size_t too_big[] = { 2048 * MIB, 3072 * MIB,
+					  8192 * MIB };
 	static const size_t sizes[] = { 64 << 10, MIB, 4 * MIB, 16 * MIB };
 	struct rlimit rl;
 	size_t i, k, n;
