@@ -22,6 +22,10 @@
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
 #endif
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
+#define MADV_GUARD_REMOVE 103
+#endif
 
 /*
  * Maps anonymous memory without reserving swap; pages are touched only
@@ -151,6 +155,52 @@ int kmm_os_protect_none(void *addr, size_t size)
 
 	errno = saved;
 	return ret;
+}
+
+/*
+ * A guard region that costs no mapping (Linux 6.13, MADV_GUARD_INSTALL):
+ * a marker in the page table makes an access fault, and the mapping is
+ * not split, so it still merges with its neighbours.  Returns 0 or the
+ * error: EINVAL where the kernel does not know the advice.
+ */
+int kmm_os_guard(void *addr, size_t size)
+{
+	int saved = errno;
+	int err = madvise(addr, size, MADV_GUARD_INSTALL) ? errno : 0;
+
+	errno = saved;
+	return err;
+}
+
+int kmm_os_unguard(void *addr, size_t size)
+{
+	int saved = errno;
+	int ret = madvise(addr, size, MADV_GUARD_REMOVE);
+
+	errno = saved;
+	return ret;
+}
+
+/*
+ * vm.max_map_count, the most mappings a process may have, read without
+ * stdio; 65530 (the kernel's default) if it cannot be read.
+ */
+unsigned long kmm_os_max_map_count(void)
+{
+	int saved = errno;
+	unsigned long v = 0;
+	char buf[32];
+	ssize_t n, i;
+	int fd = open("/proc/sys/vm/max_map_count", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf));
+		for (i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; i++)
+			v = v * 10 + (unsigned long)(buf[i] - '0');
+		close(fd);
+	}
+	errno = saved;
+	return v ? v : 65530;
 }
 
 ssize_t kmm_os_write(int fd, const void *buf, size_t len)

@@ -16,6 +16,9 @@ void kmm_os_nohugepage(void *addr, size_t size);
 void kmm_os_hugepage(void *addr, size_t size);
 void *kmm_os_remap(void *old, size_t old_size, size_t new_size);
 int kmm_os_protect_none(void *addr, size_t size);
+int kmm_os_guard(void *addr, size_t size);	/* 0 or an errno */
+int kmm_os_unguard(void *addr, size_t size);	/* MADV_GUARD_REMOVE */
+unsigned long kmm_os_max_map_count(void);
 ssize_t kmm_os_write(int fd, const void *buf, size_t len);
 int kmm_os_open_append(const char *path);
 void kmm_os_close(int fd);

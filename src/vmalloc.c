@@ -1,8 +1,18 @@
 /*
  * vmalloc.c - huge requests, each a mapping of its own.
  *
- * An area is size bytes rounded up to pages, followed by a guard page
- * (PROT_NONE) so a run past its end faults.  The registry (vmap_area)
+ * An area is size bytes rounded up to pages, followed by a guard page so
+ * a run past its end faults.  The guard costs no mapping where it can:
+ * the area's mapping takes one more page, made a guard region with
+ * madvise(MADV_GUARD_INSTALL) (Linux 6.13), a marker in the page table
+ * that splits no mapping, so areas side by side merge as glibc's mmap'd
+ * chunks do, and a program may hold as many as it can address.  On older
+ * kernels the guard is a PROT_NONE page, a mapping of its own that keeps
+ * the area from merging too: two mappings per area, and the system's
+ * limit (vm.max_map_count, 65530 by default) would stop a program at
+ * about 32,000 areas.  Such guards are made while they number at most an
+ * eighth of that limit (read once, at start-up); past it, areas get no
+ * guard page.  The registry (vmap_area)
  * is an open-addressing hash table keyed by the area's start, so free()
  * can tell a vmalloc pointer from a foreign one without reading it, and
  * vmallocinfo can list the areas.  The table lives in its own mapping and
@@ -45,6 +55,7 @@
 #include "track.h"
 #include "vmalloc.h"
 
+#include <errno.h>
 #include <string.h>
 
 #define HUGE_SIZE (2UL << 20)
@@ -56,8 +67,83 @@ struct vmap_area {
 	size_t map_size;	/* whole mapping, guard page included */
 	uintptr_t map_start;
 	bool huge;		/* made with MADV_HUGEPAGE */
+	uint8_t guard;		/* enum vmap_guard */
 	size_t asked;		/* kmm_vmalloc_set_asked(), or 0 */
 };
+
+/* ------------------------------------------------------- guard pages */
+
+enum vmap_guard {
+	VMAP_GUARD_MARKER,	/* guard region in the mapping: no split */
+	VMAP_GUARD_VMA,		/* PROT_NONE page: a mapping of its own */
+	VMAP_GUARD_NONE,	/* none: map_size ends with the area */
+};
+
+/* Does the kernel know MADV_GUARD_INSTALL?  Cleared at its first no. */
+static _Atomic bool guard_markers = true;
+/* PROT_NONE guard pages mapped, and how many may be. */
+static _Atomic size_t guard_vmas;
+static size_t guard_budget;
+
+/*
+ * Makes the page at addr, the last of an area's mapping, its guard.
+ * VMAP_GUARD_NONE: the caller unmaps the page.
+ */
+static uint8_t vmap_guard(void *addr)
+{
+	int err;
+
+	if (atomic_load_explicit(&guard_markers, memory_order_relaxed)) {
+		err = kmm_os_guard(addr, PAGE_SIZE);
+		if (!err)
+			return VMAP_GUARD_MARKER;
+		if (err == EINVAL)
+			atomic_store_explicit(&guard_markers, false,
+					      memory_order_relaxed);
+	}
+	if (atomic_fetch_add_explicit(&guard_vmas, 1, memory_order_relaxed) <
+	    guard_budget) {
+		kmm_os_protect_none(addr, PAGE_SIZE);
+		return VMAP_GUARD_VMA;
+	}
+	atomic_fetch_sub_explicit(&guard_vmas, 1, memory_order_relaxed);
+	return VMAP_GUARD_NONE;
+}
+
+/* The guard of the area went with its mapping: count it gone. */
+static void vmap_guard_gone(uint8_t guard)
+{
+	if (guard == VMAP_GUARD_VMA)
+		atomic_fetch_sub_explicit(&guard_vmas, 1, memory_order_relaxed);
+}
+
+/*
+ * Gives the area a guard page at start + size, in the page of its
+ * mapping there: unmapped if no guard can be had.  Sets guard and
+ * map_size (map_start == start).
+ */
+static void vmap_set_guard(struct vmap_area *va)
+{
+	va->guard = vmap_guard((void *)(va->start + va->size));
+	va->map_size = va->size + PAGE_SIZE;
+	if (va->guard == VMAP_GUARD_NONE) {
+		kmm_os_unmap((void *)(va->start + va->size), PAGE_SIZE);
+		va->map_size = va->size;
+	}
+}
+
+/* For tests: use guard markers or not, and the budget of guard mappings. */
+void kmm_vmalloc_set_guards(bool markers, size_t budget)
+{
+	atomic_store_explicit(&guard_markers, markers, memory_order_relaxed);
+	guard_budget = budget;
+}
+
+/* The guard mappings there are now. */
+size_t kmm_vmalloc_guard_vmas(void)
+{
+	return atomic_load_explicit(&guard_vmas, memory_order_relaxed);
+}
 
 static struct vmap_area *vmap_table;
 static size_t vmap_cap;		/* power of two */
@@ -228,6 +314,7 @@ static void vmap_cache_del(size_t i)
 static void vmap_release(const struct vmap_area *va)
 {
 	kmm_os_unmap((void *)va->map_start, va->map_size);
+	vmap_guard_gone(va->guard);
 	kmm_mem_uncharge(va->size);
 }
 
@@ -288,17 +375,19 @@ static void vmap_trim(struct vmap_area *va, size_t len)
 {
 	if (va->map_start != va->start) {
 		kmm_os_unmap((void *)va->map_start, va->start - va->map_start);
+		va->map_size -= va->start - va->map_start;
 		va->map_start = va->start;
 	}
 	if (va->size > len) {
 		/* The excess and the old guard go; a new guard is made. */
-		kmm_os_unmap((void *)(va->start + len + PAGE_SIZE),
-			     va->size - len);
-		kmm_os_protect_none((void *)(va->start + len), PAGE_SIZE);
+		if (va->map_size > len + PAGE_SIZE)
+			kmm_os_unmap((void *)(va->start + len + PAGE_SIZE),
+				     va->map_size - len - PAGE_SIZE);
+		vmap_guard_gone(va->guard);
 		kmm_mem_uncharge(va->size - len);
 		va->size = len;
+		vmap_set_guard(va);
 	}
-	va->map_size = len + PAGE_SIZE;
 }
 
 /* Unmaps the cached areas, newest first, until want bytes went. */
@@ -346,6 +435,8 @@ static const struct kmm_reclaimer vmap_reclaimer = {
 
 void kmm_vmalloc_init(void)
 {
+	/* PROT_NONE guards may take an eighth of the process's mappings. */
+	guard_budget = kmm_os_max_map_count() / 8;
 	kmm_register_reclaimer(&vmap_reclaimer);
 }
 
@@ -402,8 +493,7 @@ static bool vmap_reuse(size_t len, size_t align, kmm_gfp_t gfp, bool huge,
 	if (gfp & KMM___GFP_ZERO)
 		kmm_os_release((void *)va->start, len);
 	if (!vmap_register(va)) {
-		kmm_os_unmap((void *)va->map_start, va->map_size);
-		kmm_mem_uncharge(len);
+		vmap_release(va);
 		return false;
 	}
 	return true;
@@ -445,7 +535,6 @@ void *__kmm_vmalloc(size_t size, size_t align, kmm_gfp_t gfp, bool huge,
 			     map_len - len - PAGE_SIZE);
 		map_len = len + PAGE_SIZE;
 	}
-	kmm_os_protect_none((void *)(a + len), PAGE_SIZE);
 	if (huge)
 		kmm_os_hugepage((void *)a, len);
 
@@ -453,11 +542,10 @@ void *__kmm_vmalloc(size_t size, size_t align, kmm_gfp_t gfp, bool huge,
 	va.size = len;
 	va.caller = caller;
 	va.map_start = a;
-	va.map_size = map_len;
 	va.huge = huge;
+	vmap_set_guard(&va);
 	if (!vmap_register(&va)) {
-		kmm_os_unmap((void *)a, map_len);
-		kmm_mem_uncharge(len);
+		vmap_release(&va);
 		return NULL;
 	}
 	return (void *)a;
@@ -549,16 +637,16 @@ bool __kmm_vfree(const void *p)
 
 /*
  * Resizes an area with mremap: the pages move, nothing is copied.  The
- * guard page is a mapping of its own (mremap cannot span two), so it is
- * unmapped first and made again at the new end.  Under an address-space
- * limit a failed mremap is tried again once kmm has given back what it
- * holds free.
+ * guard page goes first (a PROT_NONE page is a mapping of its own, and
+ * mremap cannot span two; a guard region would move along) and is made
+ * again at the new end.  Under an address-space limit a failed mremap is
+ * tried again once kmm has given back what it holds free.
  */
 void *__kmm_vrealloc(void *p, size_t size, kmm_gfp_t gfp)
 {
 	struct vmap_area copy;
-	size_t len = ALIGN_UP(size, PAGE_SIZE);
-	void *q;
+	size_t len = ALIGN_UP(size, PAGE_SIZE), old_len;
+	void *q, *guard;
 
 	kmm_lock(&kmm.vmap_lock);
 	if (!__vmap_take(p, &copy)) {
@@ -569,31 +657,44 @@ void *__kmm_vrealloc(void *p, size_t size, kmm_gfp_t gfp)
 
 	if (len > copy.size && !kmm_mem_charge(len - copy.size))
 		goto fail;
-	/* Only the part before the guard moves; drop what precedes. */
-	if (copy.map_start != copy.start)
+	/* Only the area and its guard page move; drop what precedes. */
+	if (copy.map_start != copy.start) {
 		kmm_os_unmap((void *)copy.map_start,
 			     copy.start - copy.map_start);
-	kmm_os_unmap((void *)(copy.start + copy.size), PAGE_SIZE);
-	q = kmm_os_remap(p, copy.size, len + PAGE_SIZE);
+		copy.map_size -= copy.start - copy.map_start;
+		copy.map_start = copy.start;
+	}
+	guard = (void *)(copy.start + copy.size);
+	old_len = copy.size;
+	if (copy.guard == VMAP_GUARD_MARKER) {
+		/* An ordinary page of the mapping again: it moves along. */
+		kmm_os_unguard(guard, PAGE_SIZE);
+		old_len += PAGE_SIZE;
+	} else if (copy.guard == VMAP_GUARD_VMA) {
+		kmm_os_unmap(guard, PAGE_SIZE);
+		vmap_guard_gone(copy.guard);
+	}
+	q = kmm_os_remap(p, old_len, len + PAGE_SIZE);
 	if (!q && kmm_mem_reclaim_space())
-		q = kmm_os_remap(p, copy.size, len + PAGE_SIZE);
+		q = kmm_os_remap(p, old_len, len + PAGE_SIZE);
 	if (!q) {
 		if (len > copy.size)
 			kmm_mem_uncharge(len - copy.size);
-		/* Put the guard back and keep the old area. */
-		kmm_os_map((void *)(copy.start + copy.size), PAGE_SIZE, true);
-		kmm_os_protect_none((void *)(copy.start + copy.size),
-				    PAGE_SIZE);
-		copy.map_start = copy.start;
-		copy.map_size = copy.size + PAGE_SIZE;
+		/* Put a guard back and keep the old area. */
+		if (copy.guard == VMAP_GUARD_MARKER ||
+		    kmm_os_map_fixed(guard, PAGE_SIZE) == 0) {
+			vmap_set_guard(&copy);
+		} else {
+			copy.guard = VMAP_GUARD_NONE;
+			copy.map_size = copy.size;
+		}
 		goto fail;
 	}
 	if (len < copy.size)
 		kmm_mem_uncharge(copy.size - len);
-	kmm_os_protect_none((char *)q + len, PAGE_SIZE);
 	copy.start = copy.map_start = (uintptr_t)q;
 	copy.size = len;
-	copy.map_size = len + PAGE_SIZE;
+	vmap_set_guard(&copy);
 	/* Cannot fail: taking the area out left its slot free. */
 	vmap_register(&copy);
 	return q;

@@ -18,6 +18,10 @@ bool __kmm_vfree(const void *p);
 void *__kmm_vrealloc(void *p, size_t size, kmm_gfp_t gfp);
 /* Registers the reclaimer of the areas vfree() keeps for reuse. */
 void kmm_vmalloc_init(void);
+/* For tests: guard regions (MADV_GUARD_INSTALL) or not, and how many
+ * PROT_NONE guard pages may be mapped; those mapped now. */
+void kmm_vmalloc_set_guards(bool markers, size_t budget);
+size_t kmm_vmalloc_guard_vmas(void);
 void kmm_vmalloc_fork_prepare(void);
 void kmm_vmalloc_fork_parent(void);
 void kmm_vmalloc_fork_child(bool single);
