@@ -18,7 +18,7 @@
  * Size to class is one table load.
  *
  * With kmm.layout.on the entry points' slow paths (kmm_kmalloc_slow and
- * its kin, internal.h) go through kmm_*_layout (at the end), which apply
+ * its kin, kmalloc.h) go through kmm_*_layout (at the end), which apply
  * the layout policy (red zones, quarantine) and call the tracking hooks
  * (track.h); the routing below them knows neither.
  */
@@ -601,7 +601,7 @@ KMM_EXPORT void kmm_kfree_sensitive(const void *p)
 	/* A volatile-qualified clear the compiler may not drop. */
 	memset((void *)p, 0, n);
 	__asm__ __volatile__("" : : "r"(p) : "memory");
-	__kmm_kfree_slow((void *)p, "kfree_sensitive");
+	kmm_kfree_slow((void *)p, "kfree_sensitive");
 }
 
 KMM_EXPORT size_t kmm_ksize(const void *p)

@@ -44,7 +44,7 @@ static __always_inline void *kmm_kmalloc_slow(size_t size, kmm_gfp_t gfp,
 }
 
 /* kfree_fast's way out: the layout, other owners, other routes, errors. */
-static __always_inline void __kmm_kfree_slow(void *p, const char *fn)
+static __always_inline void kmm_kfree_slow(void *p, const char *fn)
 {
 	if (unlikely(kmm.layout.on))
 		kmm_kfree_layout(p, fn);
@@ -84,17 +84,17 @@ static __always_inline unsigned int kmalloc_index(size_t size)
 
 /*
  * The malloc fast path: kmalloc caches are the first KMALLOC_NR_CACHES
- * in kmm.caches[], so the class index is the cpu slab index, and their
+ * in kmm.caches[], so the class index is the object list index, and their
  * free pointer is at offset 0.  NULL sends the caller to the slow path.
  */
 static __always_inline void *kmalloc_fast(size_t size)
 {
-	struct kmm_cpu_slab *c = &kmm_current->slab[kmalloc_index(size)];
+	struct kmm_objlist *c = &kmm_current->objs[kmalloc_index(size)];
 	void *object = c->freelist;
 
 	if (unlikely(!object))
 		return NULL;
-	return cpu_slab_pop(c, 0, object);
+	return objlist_pop(c, 0, object);
 }
 
 /*
@@ -110,16 +110,16 @@ static __always_inline void kfree_fast(void *p, const char *fn)
 		page = compound_head(page);
 		if (likely(page->flags & PG_slab)) {
 			struct kmm_cache *s = page->slab_cache;
-			struct kmm_cpu_slab *c = &kmm_current->slab[s->index];
+			struct kmm_objlist *c = &kmm_current->objs[s->index];
 
 			if (likely(c->count < s->cpu_limit &&
 				   slab_object_ok(s, page, p))) {
-				cpu_slab_push(s, c, p, fn);
+				objlist_push(s, c, p, fn);
 				return;
 			}
 		}
 	}
-	__kmm_kfree_slow(p, fn);
+	kmm_kfree_slow(p, fn);
 }
 
 #endif /* KMM_KMALLOC_H */

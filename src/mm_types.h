@@ -56,10 +56,11 @@ struct kmm_page {
 			struct list_head slab_list; /* cache partial list */
 			struct kmm_cache *slab_cache;
 			/*
-			 * Free objects not in the owner's hands, with the
-			 * owner bit and their count: see slab.c.
+			 * Every free object of the slab that no thread's
+			 * list holds, whichever thread freed it, and their
+			 * count: [count:16 | pointer:48], see slab.c.
 			 */
-			_Atomic uint64_t remote;
+			_Atomic uint64_t freelist;
 			uint16_t objects;
 			uint16_t on_partial;
 		};

@@ -7,7 +7,7 @@
  * with a constructor, whose objects must keep their constructed state).
  *
  * Per-thread object caches.  Each thread keeps, per cache, a list of free
- * objects (struct kmm_cpu_slab: c->freelist, c->count), as the kernel's
+ * objects (struct kmm_objlist: c->freelist, c->count), as the kernel's
  * per-cpu array caches (SLAB) and sheaves (SLUB since 6.18) do: allocation
  * pops it and every free pushes onto it, with no lock and no atomic
  * instruction, whichever thread's slab the object came from.  The list is
@@ -17,9 +17,14 @@
  * handed out together come from the same pages.
  *
  * Slabs.  Every slab's free objects that are in no thread's list sit on
- * its remote word, with their count, updated by compare-and-swap:
+ * its freelist word, with their count, updated by compare-and-swap:
  *
- *   remote = [ count:16 | pointer:48 ]
+ *   page->freelist = [ count:16 | pointer:48 ]
+ *
+ * Every object that comes back to a slab comes through it, freed by the
+ * thread that allocated it or by another (flushed from a full list, or
+ * from a thread's lists at its exit): there is no separate list of
+ * remote frees.
  *
  * A refill takes the whole list with one exchange (the slab is then full,
  * on no list).  A flush pushes objects back one compare-and-swap each;
@@ -33,10 +38,10 @@
  *
  * Corruption.  The lists run through the objects, where a program's
  * overflow or write after free can reach them.  Every link carries a mark
- * (internal.h) that each pop and each walk (flush, refill) checks before
+ * (slab.h) that each pop and each walk (flush, refill) checks before
  * it follows the link, and a thread's list that ends before its count
  * does is corrupt too: kmm aborts with "freelist corrupted in <cache>",
- * never handing out what it did not put on a list.  A slab's remote list
+ * never handing out what it did not put on a list.  A slab's freelist
  * is made of the same links, so a refill from it is checked as it is
  * popped.
  *
@@ -67,8 +72,8 @@
 
 #include <string.h>
 
-#define REMOTE_PTR_MASK 0x0000fffffffffff8ull
-#define REMOTE_COUNT_SHIFT 48
+#define FREELIST_PTR_MASK 0x0000fffffffffff8ull
+#define FREELIST_COUNT_SHIFT 48
 #define SLAB_MAX_ORDER 5
 #define SLAB_MIN_OBJECTS 8
 #define SLAB_MIN_PARTIAL 2
@@ -76,19 +81,19 @@
 static struct kmm_cache cache_store[KMM_MAX_CACHES];
 uintptr_t kmm_free_cookie;
 
-static inline void *remote_ptr(uint64_t w)
+static inline void *freelist_ptr(uint64_t w)
 {
-	return (void *)(uintptr_t)(w & REMOTE_PTR_MASK);
+	return (void *)(uintptr_t)(w & FREELIST_PTR_MASK);
 }
 
-static inline unsigned int remote_count(uint64_t w)
+static inline unsigned int freelist_count(uint64_t w)
 {
-	return (unsigned int)(w >> REMOTE_COUNT_SHIFT);
+	return (unsigned int)(w >> FREELIST_COUNT_SHIFT);
 }
 
-static inline uint64_t remote_word(void *p, unsigned int count)
+static inline uint64_t freelist_word(void *p, unsigned int count)
 {
-	return (uint64_t)count << REMOTE_COUNT_SHIFT | (uintptr_t)p;
+	return (uint64_t)count << FREELIST_COUNT_SHIFT | (uintptr_t)p;
 }
 
 static void freelist_corrupted(const struct kmm_cache *s, const void *object,
@@ -96,7 +101,7 @@ static void freelist_corrupted(const struct kmm_cache *s, const void *object,
 static void list_ends_early(const struct kmm_cache *s, unsigned int count)
 	__attribute__((noreturn, cold));
 
-/* object's free pointer, after its mark is checked (see internal.h). */
+/* object's free pointer, after its mark is checked (see slab.h). */
 static inline void *get_freepointer(const struct kmm_cache *s, void *object)
 {
 	uintptr_t *w = free_words(s->offset, object);
@@ -256,7 +261,7 @@ static struct kmm_page *new_slab(struct kmm_cache *s, kmm_gfp_t gfp,
 	page->objects = (uint16_t)s->objects;
 	page->on_partial = 0;
 	/* Every object goes to the caller: the slab is born full. */
-	atomic_store_explicit(&page->remote, 0, memory_order_relaxed);
+	atomic_store_explicit(&page->freelist, 0, memory_order_relaxed);
 
 	base = slab_base(page);
 	for (i = 0, p = base; i < s->objects; i++, p += s->size) {
@@ -272,7 +277,7 @@ static struct kmm_page *new_slab(struct kmm_cache *s, kmm_gfp_t gfp,
 static void discard_slab(struct kmm_cache *s, struct kmm_page *page)
 {
 	/* Every object back, on no list. */
-	KMM_BUG_ON(remote_count(atomic_load_explicit(&page->remote,
+	KMM_BUG_ON(freelist_count(atomic_load_explicit(&page->freelist,
 						     memory_order_relaxed)) !=
 		   page->objects);
 	KMM_BUG_ON(page->on_partial || page->slab_cache != s);
@@ -323,18 +328,18 @@ static struct kmm_page *__take_partial(struct kmm_cache *s, void **freelist,
 		return NULL;
 	page = list_first_entry(&s->partial, struct kmm_page, slab_list);
 	KMM_BUG_ON(page->slab_cache != s);
-	w = atomic_exchange_explicit(&page->remote, 0, memory_order_acquire);
+	w = atomic_exchange_explicit(&page->freelist, 0, memory_order_acquire);
 	/* A partial slab has free objects, no more than it holds. */
-	KMM_BUG_ON(!remote_count(w) || remote_count(w) > page->objects);
-	__remove_partial(s, page, remote_count(w) == page->objects);
-	*freelist = remote_ptr(w);
-	*count = remote_count(w);
+	KMM_BUG_ON(!freelist_count(w) || freelist_count(w) > page->objects);
+	__remove_partial(s, page, freelist_count(w) == page->objects);
+	*freelist = freelist_ptr(w);
+	*count = freelist_count(w);
 	return page;
 }
 
 /*
  * slab_put - gives a chain of n free objects of one slab back to it: one
- * compare-and-swap on the remote word, and the list move its count calls
+ * compare-and-swap on its freelist word, and the list move its count calls
  * for.  The chain runs from head to tail through the free pointers.
  */
 static void slab_put(struct kmm_cache *s, struct kmm_page *page, void *head,
@@ -345,25 +350,25 @@ static void slab_put(struct kmm_cache *s, struct kmm_page *page, void *head,
 	unsigned int count;
 
 	KMM_BUG_ON(page->slab_cache != s || !(page->flags & PG_slab) || !n);
-	old = atomic_load_explicit(&page->remote, memory_order_relaxed);
+	old = atomic_load_explicit(&page->freelist, memory_order_relaxed);
 	for (;;) {
-		count = remote_count(old);
+		count = freelist_count(old);
 		KMM_BUG_ON(count > page->objects);
 		was_full = count == 0;
 		now_empty = count + n == page->objects;
 		if ((was_full || now_empty) && !locked) {
 			kmm_lock(&s->lock);
 			locked = true;
-			old = atomic_load_explicit(&page->remote,
+			old = atomic_load_explicit(&page->freelist,
 						   memory_order_relaxed);
 			continue;
 		}
 		if (unlikely(count + n > page->objects))
 			kmm_slab_double_free(s, head, "free");
-		set_freepointer(s, tail, remote_ptr(old));
-		new = remote_word(head, count + n);
+		set_freepointer(s, tail, freelist_ptr(old));
+		new = freelist_word(head, count + n);
 		if (atomic_compare_exchange_weak_explicit(
-			    &page->remote, &old, new, memory_order_release,
+			    &page->freelist, &old, new, memory_order_release,
 			    memory_order_relaxed))
 			break;
 	}
@@ -391,7 +396,7 @@ static inline struct kmm_page *object_page(const void *object)
 }
 
 /* Gives all but the first keep objects of a thread's list back. */
-static void flush_objects(struct kmm_cache *s, struct kmm_cpu_slab *c,
+static void flush_objects(struct kmm_cache *s, struct kmm_objlist *c,
 			  unsigned int keep)
 {
 	void *object = c->freelist, *next;
@@ -433,7 +438,7 @@ static void flush_objects(struct kmm_cache *s, struct kmm_cpu_slab *c,
 	 * The list held as many objects as its count says; unless it is
 	 * that of a thread a fork child takes over, caught mid-push.
 	 */
-	KMM_BUG_ON(seen != count && c == &kmm_current->slab[s->index]);
+	KMM_BUG_ON(seen != count && c == &kmm_current->objs[s->index]);
 }
 
 /*
@@ -442,7 +447,7 @@ static void flush_objects(struct kmm_cache *s, struct kmm_cpu_slab *c,
  * a new slab from the buddy allocator, and pops one.
  */
 void *__kmm_slab_alloc(struct kmm_cache *s, kmm_gfp_t gfp,
-		       struct kmm_cpu_slab *c)
+		       struct kmm_objlist *c)
 {
 	void *object = c->freelist;
 	unsigned int count = 0;
@@ -464,50 +469,50 @@ void *__kmm_slab_alloc(struct kmm_cache *s, kmm_gfp_t gfp,
 		KMM_BUG_ON(c->count || !count || count > s->objects);
 		c->count = count;
 	}
-	return cpu_slab_pop(c, s->offset, object);
+	return objlist_pop(c, s->offset, object);
 }
 
 /* The thread's list is empty, or the thread has no state yet. */
-void *__kmm_slab_alloc_slow(struct kmm_cache *s, kmm_gfp_t gfp)
+void *kmm_slab_alloc_slow(struct kmm_cache *s, kmm_gfp_t gfp)
 {
 	struct kmm_thread *t = kmm_thread_or_null();
 
 	if (unlikely(!t))
-		return __kmm_slab_alloc_nothread(s, gfp);
-	return __kmm_slab_alloc(s, gfp, &t->slab[s->index]);
+		return kmm_slab_alloc_nothread(s, gfp);
+	return __kmm_slab_alloc(s, gfp, &t->objs[s->index]);
 }
 
 /* A thread without state (torn down, or none could be made). */
-void *__kmm_slab_alloc_nothread(struct kmm_cache *s, kmm_gfp_t gfp)
+void *kmm_slab_alloc_nothread(struct kmm_cache *s, kmm_gfp_t gfp)
 {
 	struct kmm_thread *t = kmm_thread_slow();
 	void *object;
 
 	if (t)
-		return __kmm_slab_alloc(s, gfp, &t->slab[s->index]);
+		return __kmm_slab_alloc(s, gfp, &t->objs[s->index]);
 	kmm_lock(&kmm.dead_lock);
-	object = __kmm_slab_alloc(s, gfp, &kmm_dead_thread.slab[s->index]);
+	object = __kmm_slab_alloc(s, gfp, &kmm_dead_thread.objs[s->index]);
 	kmm_unlock(&kmm.dead_lock);
 	return object;
 }
 
 /*
- * __kmm_slab_free - the free slow path: the thread's list is full (its
+ * kmm_slab_free_slow - the free slow path: the thread's list is full (its
  * older half goes back to the slabs first), or the thread has no list
  * (the object goes straight back to its slab).
  */
-void __kmm_slab_free(struct kmm_cache *s, struct kmm_page *page, void *object,
+void kmm_slab_free_slow(struct kmm_cache *s, struct kmm_page *page, void *object,
 		     const char *fn)
 {
 	struct kmm_thread *t = kmm_thread_or_null();
-	struct kmm_cpu_slab *c;
+	struct kmm_objlist *c;
 
 	if (!t) {
 		check_double_free(s, NULL, object, fn);
 		slab_put(s, page, object, object, 1);
 		return;
 	}
-	c = &t->slab[s->index];
+	c = &t->objs[s->index];
 	check_double_free(s, c, object, fn);
 	flush_objects(s, c, c->count / 2);
 	set_freepointer(s, object, c->freelist);
@@ -523,8 +528,8 @@ void kmm_slab_flush_thread(struct kmm_thread *t)
 	for (i = 0; i < kmm.nr_caches; i++) {
 		struct kmm_cache *s = kmm.caches[i];
 
-		if (s && t->slab[i].freelist)
-			flush_objects(s, &t->slab[i], 0);
+		if (s && t->objs[i].freelist)
+			flush_objects(s, &t->objs[i], 0);
 	}
 }
 
@@ -534,7 +539,7 @@ void kmm_slab_flush_thread(struct kmm_thread *t)
  * object that is not one of s with a sound mark.  A list holds at most
  * cpu_limit objects, one more mid-push: a longer walk is cut too.
  */
-static void cut_unsound(struct kmm_cache *s, struct kmm_cpu_slab *c)
+static void cut_unsound(struct kmm_cache *s, struct kmm_objlist *c)
 {
 	void *object = c->freelist, *prev = NULL;
 	unsigned int n = 0;
@@ -582,16 +587,16 @@ void kmm_slab_flush_stopped(struct kmm_thread *t)
 	for (i = 0; i < kmm.nr_caches; i++) {
 		struct kmm_cache *s = kmm.caches[i];
 
-		if (s && t->slab[i].freelist) {
-			cut_unsound(s, &t->slab[i]);
-			flush_objects(s, &t->slab[i], 0);
+		if (s && t->objs[i].freelist) {
+			cut_unsound(s, &t->objs[i]);
+			flush_objects(s, &t->objs[i], 0);
 		}
 	}
 }
 
-static void flush_cpu_slab(struct kmm_cache *s, struct kmm_thread *t)
+static void flush_cache_list(struct kmm_cache *s, struct kmm_thread *t)
 {
-	flush_objects(s, &t->slab[s->index], 0);
+	flush_objects(s, &t->objs[s->index], 0);
 }
 
 /*
@@ -607,7 +612,7 @@ static __attribute__((unused)) bool partial_broken(struct kmm_cache *s)
 	list_for_each(pos, &s->partial) {
 		struct kmm_page *page =
 			list_entry(pos, struct kmm_page, slab_list);
-		unsigned int free = remote_count(atomic_load(&page->remote));
+		unsigned int free = freelist_count(atomic_load(&page->freelist));
 
 		if (page->slab_cache != s || !page->on_partial ||
 		    !(page->flags & PG_slab) || free > page->objects)
@@ -632,9 +637,9 @@ static size_t discard_empty(struct kmm_cache *s)
 	list_for_each_safe(pos, n, &s->partial) {
 		struct kmm_page *page =
 			list_entry(pos, struct kmm_page, slab_list);
-		uint64_t w = atomic_load(&page->remote);
+		uint64_t w = atomic_load(&page->freelist);
 
-		if (remote_count(w) == page->objects) {
+		if (freelist_count(w) == page->objects) {
 			__remove_partial(s, page, true);
 			list_add(&page->slab_list, &victims);
 		}
@@ -676,7 +681,7 @@ static size_t slab_count(void)
 			continue;
 		list_for_each(pos, &kmm.threads)
 			objects += list_entry(pos, struct kmm_thread, node)
-					   ->slab[i].count;
+					   ->objs[i].count;
 		bytes += objects * s->size +
 			 (size_t)s->nr_empty * (PAGE_SIZE << s->order);
 	}
@@ -735,14 +740,14 @@ void kmm_slab_stats(struct kmm_cache *s, struct kmm_slab_stats *st)
 
 	list_for_each(pos, &kmm.threads)
 		free += list_entry(pos, struct kmm_thread, node)
-				->slab[s->index].count;
-	free += kmm_dead_thread.slab[s->index].count;
+				->objs[s->index].count;
+	free += kmm_dead_thread.objs[s->index].count;
 	kmm_lock(&s->lock);
 	list_for_each(pos, &s->partial) {
 		struct kmm_page *page =
 			list_entry(pos, struct kmm_page, slab_list);
 
-		free += remote_count(atomic_load(&page->remote));
+		free += freelist_count(atomic_load(&page->freelist));
 	}
 	kmm_unlock(&s->lock);
 	st->num_slabs = (unsigned long)atomic_load(&s->nr_slabs);
@@ -759,7 +764,7 @@ void kmm_slab_double_free(const struct kmm_cache *s, const void *obj,
 }
 
 /*
- * A free object's mark does not match its free pointer (see internal.h):
+ * A free object's mark does not match its free pointer (see slab.h):
  * "kmm: freelist corrupted in <cache> at <object> (free pointer <fp>)".
  * No function name: the pop is inlined in every allocation entry point.
  * The cache is found from c's place in its thread's array, so that the
@@ -781,13 +786,13 @@ static void freelist_corrupted(const struct kmm_cache *s, const void *object,
 	kmm_os_abort();
 }
 
-void kmm_freelist_corrupted(const struct kmm_cpu_slab *c, const void *object,
+void kmm_freelist_corrupted(const struct kmm_objlist *c, const void *object,
 			    uintptr_t fp)
 {
-	const struct kmm_cpu_slab *base = kmm_dead_thread.slab;
+	const struct kmm_objlist *base = kmm_dead_thread.objs;
 
 	if (c < base || c >= base + KMM_MAX_CACHES)
-		base = kmm_current->slab;
+		base = kmm_current->objs;
 	freelist_corrupted(&cache_store[c - base], object, fp);
 }
 
@@ -827,16 +832,16 @@ void kmm_slab_fork_parent(void)
 }
 
 /*
- * Does the remote word of a slab found by cache_rebuild hold a chain of
+ * Does the freelist word of a slab found by cache_rebuild hold a chain of
  * count objects of that slab?  (Pushes write the chain before the
  * compare-and-swap that publishes it, so it should; a slab left half
  * made or half torn down by an earlier such fork might not.)
  */
-static bool remote_ok(struct kmm_cache *s, struct kmm_page *page, uint64_t w)
+static bool freelist_ok(struct kmm_cache *s, struct kmm_page *page, uint64_t w)
 {
-	unsigned int i, count = remote_count(w);
+	unsigned int i, count = freelist_count(w);
 	uintptr_t base = (uintptr_t)slab_base(page);
-	void *object = remote_ptr(w);
+	void *object = freelist_ptr(w);
 	unsigned long j;
 
 	if (count > page->objects)
@@ -858,7 +863,7 @@ static bool remote_ok(struct kmm_cache *s, struct kmm_page *page, uint64_t w)
  * from a signal handler that interrupted a change of the partial list
  * (a refill taking a slab, a push moving one).  The list is rebuilt from
  * the slabs themselves, found in mem_map: a slab is on it exactly when
- * its remote word holds free objects.  A slab whose word is not a sound
+ * its freelist word holds free objects.  A slab whose word is not a sound
  * chain is left full, its free objects never reused.
  */
 static void cache_rebuild(struct kmm_cache *s)
@@ -880,17 +885,17 @@ static void cache_rebuild(struct kmm_cache *s)
 			if (!(page->flags & PG_slab) || page->slab_cache != s)
 				continue;
 			page->on_partial = 0;
-			w = atomic_load_explicit(&page->remote,
+			w = atomic_load_explicit(&page->freelist,
 						 memory_order_relaxed);
-			if (!remote_count(w))
+			if (!freelist_count(w))
 				continue;
-			if (!remote_ok(s, page, w)) {
-				atomic_store_explicit(&page->remote, 0,
+			if (!freelist_ok(s, page, w)) {
+				atomic_store_explicit(&page->freelist, 0,
 						      memory_order_relaxed);
 				continue;
 			}
 			__add_partial(s, page,
-				      remote_count(w) == page->objects);
+				      freelist_count(w) == page->objects);
 		}
 	}
 }
@@ -967,12 +972,12 @@ static __noinline void *cache_alloc_slow(struct kmm_cache *s, kmm_gfp_t gfp)
 
 KMM_EXPORT void *kmm_cache_alloc(struct kmm_cache *s, kmm_gfp_t gfp)
 {
-	struct kmm_cpu_slab *c = &kmm_current->slab[s->index];
+	struct kmm_objlist *c = &kmm_current->objs[s->index];
 	void *object = c->freelist;
 
 	if (unlikely(!object || (gfp & KMM___GFP_ZERO)))
 		return cache_alloc_slow(s, gfp);
-	return cpu_slab_pop(c, s->offset, object);
+	return objlist_pop(c, s->offset, object);
 }
 
 static __cold __attribute__((noreturn)) void
@@ -1042,13 +1047,13 @@ KMM_EXPORT void kmm_cache_free(struct kmm_cache *s, void *obj)
 	struct kmm_page *page = __virt_to_page(obj);
 
 	if (likely(page)) {
-		struct kmm_cpu_slab *c = &kmm_current->slab[s->index];
+		struct kmm_objlist *c = &kmm_current->objs[s->index];
 
 		page = compound_head(page);
 		if (likely((page->flags & PG_slab) && page->slab_cache == s &&
 			   c->count < s->cpu_limit &&
 			   slab_object_ok(s, page, obj))) {
-			cpu_slab_push(s, c, obj, "kmem_cache_free");
+			objlist_push(s, c, obj, "kmem_cache_free");
 			return;
 		}
 	}
@@ -1086,7 +1091,7 @@ KMM_EXPORT int kmm_cache_shrink(struct kmm_cache *s)
 	kmm_quarantine_flush();
 	kmm_track_enter();
 	if (t)
-		flush_cpu_slab(s, t);
+		flush_cache_list(s, t);
 	discard_empty(s);
 	kmm_drain_local_pages();
 	kmm_track_leave();
@@ -1116,10 +1121,10 @@ KMM_EXPORT void kmm_cache_destroy(struct kmm_cache *s)
 	kmm_track_enter();
 	kmm_lock(&kmm.thread_lock);
 	list_for_each(pos, &kmm.threads)
-		flush_cpu_slab(s, list_entry(pos, struct kmm_thread, node));
+		flush_cache_list(s, list_entry(pos, struct kmm_thread, node));
 	kmm_unlock(&kmm.thread_lock);
 	kmm_lock(&kmm.dead_lock);
-	flush_cpu_slab(s, &kmm_dead_thread);
+	flush_cache_list(s, &kmm_dead_thread);
 	kmm_unlock(&kmm.dead_lock);
 
 	kmm_lock(&kmm.thread_lock);

@@ -14,7 +14,7 @@
 
 struct kmm_cache {
 	/* Read on every allocation and free. */
-	unsigned int index;	/* in kmm.caches[] and kmm_thread.slab[] */
+	unsigned int index;	/* in kmm.caches[] and kmm_thread.objs[] */
 	unsigned int size;	/* object stride */
 	unsigned int offset;	/* free pointer offset in an object */
 	unsigned int object_size; /* what the user asked for */
@@ -45,10 +45,10 @@ struct kmm_cache *kmm_cache_create_internal(const char *name,
 					    void (*ctor)(void *),
 					    unsigned int redzone);
 void *__kmm_slab_alloc(struct kmm_cache *s, kmm_gfp_t gfp,
-		       struct kmm_cpu_slab *c);
-void *__kmm_slab_alloc_nothread(struct kmm_cache *s, kmm_gfp_t gfp);
-void *__kmm_slab_alloc_slow(struct kmm_cache *s, kmm_gfp_t gfp);
-void __kmm_slab_free(struct kmm_cache *s, struct kmm_page *page, void *obj,
+		       struct kmm_objlist *c);
+void *kmm_slab_alloc_nothread(struct kmm_cache *s, kmm_gfp_t gfp);
+void *kmm_slab_alloc_slow(struct kmm_cache *s, kmm_gfp_t gfp);
+void kmm_slab_free_slow(struct kmm_cache *s, struct kmm_page *page, void *obj,
 		     const char *fn);
 void kmm_slab_flush_thread(struct kmm_thread *t);
 /* The same for a thread that fork stopped anywhere, in the child. */
@@ -78,13 +78,13 @@ void kmm_slab_double_free(const struct kmm_cache *s, const void *obj,
  * the mark and a list that loops back to an object handed out finds it
  * gone.  Two xors and a compare per pop, and no page lookup: a link
  * kmm did not write passes only with the secret.
- * Each list knows its length too (c->count, the slab's remote count):
+ * Each list knows its length too (c->count, the count in the slab's freelist word):
  * a list that ends early is corrupt as well.
  */
 extern uintptr_t kmm_free_cookie __attribute__((visibility("hidden")));
 
 /* c's list holds object, whose mark does not match fp: abort. */
-void kmm_freelist_corrupted(const struct kmm_cpu_slab *c, const void *object,
+void kmm_freelist_corrupted(const struct kmm_objlist *c, const void *object,
 			    uintptr_t fp) __attribute__((noreturn, cold));
 
 static __always_inline uintptr_t free_mark(const void *object, uintptr_t fp)
@@ -98,10 +98,9 @@ static __always_inline uintptr_t *free_words(unsigned int offset,
 	return (uintptr_t *)((char *)object + offset);
 }
 
-/* object's free pointer, after its mark is checked; object is on c. */
-static __always_inline void *__get_freepointer(const struct kmm_cpu_slab *c,
-					       unsigned int offset,
-					       void *object)
+/* object's free pointer, after its mark is checked; object is on list c. */
+static __always_inline void *objlist_next(const struct kmm_objlist *c,
+					  unsigned int offset, void *object)
 {
 	uintptr_t *w = free_words(offset, object);
 	uintptr_t fp = w[0];
@@ -128,7 +127,7 @@ static __always_inline void set_freepointer(const struct kmm_cache *s,
  * (fasttop)").  c is NULL when the object goes straight to its slab.
  */
 static __always_inline void check_double_free(const struct kmm_cache *s,
-					      const struct kmm_cpu_slab *c,
+					      const struct kmm_objlist *c,
 					      void *object, const char *fn)
 {
 	uintptr_t *w = free_words(s->offset, object);
@@ -143,17 +142,17 @@ static __always_inline void check_double_free(const struct kmm_cache *s,
  * pop needs only the free pointer offset (0 in kmalloc caches), so
  * kmalloc_fast() loads nothing of the cache.
  */
-static __always_inline void *cpu_slab_pop(struct kmm_cpu_slab *c,
+static __always_inline void *objlist_pop(struct kmm_objlist *c,
 					  unsigned int offset, void *object)
 {
-	c->freelist = __get_freepointer(c, offset, object);
+	c->freelist = objlist_next(c, offset, object);
 	c->count--;
 	free_words(offset, object)[1] = 0;
 	return object;
 }
 
-static __always_inline void cpu_slab_push(const struct kmm_cache *s,
-					  struct kmm_cpu_slab *c, void *object,
+static __always_inline void objlist_push(const struct kmm_cache *s,
+					  struct kmm_objlist *c, void *object,
 					  const char *fn)
 {
 	uintptr_t *w = free_words(s->offset, object);
@@ -176,25 +175,25 @@ static __always_inline void cpu_slab_push(const struct kmm_cache *s,
 static __always_inline void *kmm_slab_alloc(struct kmm_cache *s,
 					    kmm_gfp_t gfp)
 {
-	struct kmm_cpu_slab *c = &kmm_current->slab[s->index];
+	struct kmm_objlist *c = &kmm_current->objs[s->index];
 	void *object = c->freelist;
 
 	if (unlikely(!object))
-		return __kmm_slab_alloc_slow(s, gfp);
-	return cpu_slab_pop(c, s->offset, object);
+		return kmm_slab_alloc_slow(s, gfp);
+	return objlist_pop(c, s->offset, object);
 }
 
 static __always_inline void kmm_slab_free(struct kmm_cache *s,
 					  struct kmm_page *page, void *object,
 					  const char *fn)
 {
-	struct kmm_cpu_slab *c = &kmm_current->slab[s->index];
+	struct kmm_objlist *c = &kmm_current->objs[s->index];
 
 	if (likely(c->count < s->cpu_limit)) {
-		cpu_slab_push(s, c, object, fn);
+		objlist_push(s, c, object, fn);
 		return;
 	}
-	__kmm_slab_free(s, page, object, fn);
+	kmm_slab_free_slow(s, page, object, fn);
 }
 
 /*

@@ -44,7 +44,7 @@
 #endif
 
 struct kmm_thread kmm_boot_thread = {
-	.slab = { [0 ... KMM_MAX_CACHES - 1] = { .count = UINT_MAX } },
+	.objs = { [0 ... KMM_MAX_CACHES - 1] = { .count = UINT_MAX } },
 };
 __thread struct kmm_thread *kmm_current
 	__attribute__((tls_model("initial-exec"))) = &kmm_boot_thread;

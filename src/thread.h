@@ -12,14 +12,14 @@
 #include "page_runs.h"
 
 /* A thread's free objects of one cache: see slab.c. */
-struct kmm_cpu_slab {
+struct kmm_objlist {
 	void *freelist;
 	unsigned int count;	/* on freelist; UINT_MAX in kmm_boot_thread */
 	unsigned int unused;
 };
 
 struct kmm_thread {
-	struct kmm_cpu_slab slab[KMM_MAX_CACHES];
+	struct kmm_objlist objs[KMM_MAX_CACHES];
 	struct kmm_pcp pcp[PCP_ORDERS];
 	struct kmm_run_list runs[NR_PAGE_ORDERS];
 	struct list_head node;	/* kmm.threads, under kmm.thread_lock */

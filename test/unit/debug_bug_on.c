@@ -67,7 +67,7 @@ static void slab_list_count(void)
 	void *p = kmem_cache_alloc(cache_a, GFP_KERNEL);
 
 	kmem_cache_free(cache_a, p);
-	kmm_current->slab[s->index].count += 2;
+	kmm_current->objs[s->index].count += 2;
 	kmm_slab_flush_thread(kmm_current);
 }
 

@@ -142,7 +142,7 @@ static void cache_child(void *arg)
 			list_entry(pos, struct kmm_page, slab_list);
 
 		expect_eq(page->on_partial, 1);
-		expect_gt(atomic_load(&page->remote) >> 48, 0);
+		expect_gt(atomic_load(&page->freelist) >> 48, 0);
 		n++;
 	}
 	expect_eq(n, c->s->nr_partial);
@@ -213,14 +213,14 @@ static void list_child(void *arg)
 
 static void test_thread_lists(void)
 {
-	struct kmm_cpu_slab *c, saved;
+	struct kmm_objlist *c, saved;
 	struct kmm_thread *t;
 	void *p = kmalloc(64, GFP_KERNEL);
 
 	expect_nonnull(p);
 	t = kmm_thread_or_null();
 	expect_nonnull(t);
-	c = &t->slab[kmalloc_index(64)];
+	c = &t->objs[kmalloc_index(64)];
 	saved = *c;
 	/* What a pop cut short can leave, at worst: not a valid object. */
 	c->freelist = (void *)(uintptr_t)0x1000;

@@ -121,7 +121,7 @@ static void run(const char *what, void (*fn)(void *), void *arg)
 
 /* ---------------------------------------------------------------- cases */
 
-static unsigned int read_list(struct kmm_cpu_slab *c, void **objs)
+static unsigned int read_list(struct kmm_objlist *c, void **objs)
 {
 	uintptr_t *w;
 	unsigned int n = 0;
@@ -135,7 +135,7 @@ static unsigned int read_list(struct kmm_cpu_slab *c, void **objs)
 }
 
 /* The parked thread was stopped in a push, between its stores. */
-static void test_torn_push(struct kmm_cpu_slab *c)
+static void test_torn_push(struct kmm_objlist *c)
 {
 	struct list_case lc = { .nr_lost = 0 };
 	void *objs[NR_OBJS], *x = kmem_cache_alloc(cache, GFP_KERNEL);
@@ -159,7 +159,7 @@ static void test_torn_push(struct kmm_cpu_slab *c)
 }
 
 /* The parked thread was stopped in a cut of its list, between stores. */
-static void test_torn_link(struct kmm_cpu_slab *c)
+static void test_torn_link(struct kmm_objlist *c)
 {
 	struct list_case lc = { .nr_lost = 0 };
 	void *objs[NR_OBJS];
@@ -240,7 +240,7 @@ static void test_fork_storm(void)
 
 int main(void)
 {
-	struct kmm_cpu_slab *c;
+	struct kmm_objlist *c;
 	pthread_t th;
 
 	test_init();
@@ -256,7 +256,7 @@ int main(void)
 		pthread_cond_wait(&park_cond, &park_lock);
 	pthread_mutex_unlock(&park_lock);
 	expect_nonnull(parked_state);
-	c = &parked_state->slab[s->index];
+	c = &parked_state->objs[s->index];
 
 	test_torn_push(c);
 	test_torn_link(c);
