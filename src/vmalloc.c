@@ -17,6 +17,10 @@
  * can tell a vmalloc pointer from a foreign one without reading it, and
  * vmallocinfo can list the areas.  The table lives in its own mapping and
  * doubles when half full; deletion shifts entries back (no tombstones).
+ * After the table, in the same mapping, the index keeps the areas' starts
+ * sorted (cap / 2 of them: the table's bound), so is_vmalloc_addr() finds
+ * the area around any address by binary search, as the kernel's
+ * find_vmap_area() walks its tree.
  *
  * Freed areas are kept for reuse, as the kernel purges freed vmap areas
  * lazily (lazy_max_pages): a program that allocates and frees a 16 MiB
@@ -38,13 +42,13 @@
  * quarantine (kmm.layout): an area vfree()d is unmapped at once, so a
  * use after free faults.
  *
- *
  * Under an address-space limit (RLIMIT_AS) a mapping that fails (mmap of
  * an area, mremap of one growing) frees what kmm holds mapped and free
  * (kmm_mem_reclaim_space: kept areas, empty zones) and is tried again.
  *
- * Locking: kmm.vmap_lock guards the table and the cache.  Mapping and
- * unmapping happen outside it.
+ * Locking: kmm.vmap_lock guards the table, the index and the cache
+ * (vmap_cache_nr is atomic only for the racy peeks that spare an empty
+ * cache the lock).  Mapping and unmapping happen outside it.
  */
 #include "internal.h"
 #include "lockdep.h"
@@ -153,10 +157,60 @@ static size_t vmap_bytes;
 static struct vmap_area *vmap_prev;
 static size_t vmap_prev_cap;
 
-static inline size_t vmap_hash(uintptr_t start)
+/* The slot of start in a table of cap slots (a power of two). */
+static inline size_t vmap_hash(uintptr_t start, size_t cap)
 {
 	return (size_t)(((start >> PAGE_SHIFT) * 0x9e3779b97f4a7c15ull) >>
-			(64 - __builtin_ctzl(vmap_cap)));
+			(64 - __builtin_ctzl(cap)));
+}
+
+/* A table of cap slots and its index of cap / 2 starts: one mapping. */
+static inline size_t vmap_map_bytes(size_t cap)
+{
+	return cap * sizeof(struct vmap_area) + cap / 2 * sizeof(uintptr_t);
+}
+
+/* The sorted starts of the vmap_count registered areas. */
+static inline uintptr_t *vmap_index(void)
+{
+	return (uintptr_t *)(vmap_table + vmap_cap);
+}
+
+/* How many of the first n entries of the index are <= a. */
+static size_t vmap_index_rank(uintptr_t a, size_t n)
+{
+	const uintptr_t *idx = vmap_index();
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (idx[mid] <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Adds start to the index of n entries (room checked by the caller). */
+static void vmap_index_insert(uintptr_t start, size_t n)
+{
+	uintptr_t *idx = vmap_index();
+	size_t i = vmap_index_rank(start, n);
+
+	memmove(&idx[i + 1], &idx[i], (n - i) * sizeof(*idx));
+	idx[i] = start;
+}
+
+/* Removes start from the index of n entries. */
+static void vmap_index_remove(uintptr_t start, size_t n)
+{
+	uintptr_t *idx = vmap_index();
+	size_t i = vmap_index_rank(start, n);
+
+	KMM_BUG_ON(!i || idx[i - 1] != start);
+	memmove(&idx[i - 1], &idx[i], (n - i) * sizeof(*idx));
 }
 
 static struct vmap_area *__vmap_find(uintptr_t start)
@@ -165,7 +219,7 @@ static struct vmap_area *__vmap_find(uintptr_t start)
 
 	if (!vmap_table)
 		return NULL;
-	for (i = vmap_hash(start);; i = (i + 1) & (vmap_cap - 1)) {
+	for (i = vmap_hash(start, vmap_cap);; i = (i + 1) & (vmap_cap - 1)) {
 		if (vmap_table[i].start == start)
 			return &vmap_table[i];
 		if (!vmap_table[i].start)
@@ -191,17 +245,16 @@ static void vmap_store(struct vmap_area *slot, const struct vmap_area *va)
 static void __vmap_put(struct vmap_area *tab, size_t cap,
 		       const struct vmap_area *va)
 {
-	size_t i, save = vmap_cap;
+	size_t i;
 
 	KMM_BUG_ON(!va->start || (va->start & (PAGE_SIZE - 1)) ||
 		   (va->size & (PAGE_SIZE - 1)));
 	/* An area is registered once. */
 	KMM_BUG_ON(tab == vmap_table && __vmap_find(va->start));
-	vmap_cap = cap;
-	for (i = vmap_hash(va->start); tab[i].start; i = (i + 1) & (cap - 1))
+	for (i = vmap_hash(va->start, cap); tab[i].start;
+	     i = (i + 1) & (cap - 1))
 		;
 	vmap_store(&tab[i], va);
-	vmap_cap = save;
 	/* Half full at most, so every probe ends at an empty slot. */
 	KMM_BUG_ON(tab == vmap_table && (vmap_count + 1) * 2 > cap);
 }
@@ -223,6 +276,11 @@ static __attribute__((unused)) bool registry_broken(void)
 		n++;
 		bytes += vmap_table[i].size;
 	}
+	/* The index: increasing, each start registered. */
+	for (i = 0; i < vmap_count; i++)
+		if ((i && vmap_index()[i - 1] >= vmap_index()[i]) ||
+		    !__vmap_find(vmap_index()[i]))
+			return true;
 	return n != vmap_count || bytes != vmap_bytes;
 }
 
@@ -235,14 +293,16 @@ static bool __vmap_reserve(void)
 	if (vmap_table && (vmap_count + 1) * 2 <= vmap_cap)
 		return true;
 	KMM_BUG_ON_EXPENSIVE(registry_broken());
-	tab = kmm_os_map(NULL, cap * sizeof(*tab), false);
+	tab = kmm_os_map(NULL, vmap_map_bytes(cap), false);
 	if (!tab)
 		return false;
 	/* Block addresses here must not make leaks look reachable. */
-	kmm_track_noaccess(tab, cap * sizeof(*tab));
+	kmm_track_noaccess(tab, vmap_map_bytes(cap));
 	for (i = 0; i < vmap_cap; i++)
 		if (vmap_table[i].start)
 			__vmap_put(tab, cap, &vmap_table[i]);
+	if (vmap_table)
+		memcpy(tab + cap, vmap_index(), vmap_count * sizeof(uintptr_t));
 	/*
 	 * Table and capacity change together: a child forked from a signal
 	 * handler between the two stores goes back to the old table, which
@@ -260,7 +320,7 @@ static bool __vmap_reserve(void)
 	vmap_prev = NULL;
 	atomic_signal_fence(memory_order_seq_cst);
 	if (old)
-		kmm_os_unmap(old, old_cap * sizeof(*tab));
+		kmm_os_unmap(old, vmap_map_bytes(old_cap));
 	return true;
 }
 
@@ -275,7 +335,7 @@ static void __vmap_remove(struct vmap_area *va)
 			j = (j + 1) & (vmap_cap - 1);
 			if (!vmap_table[j].start)
 				return;
-			k = vmap_hash(vmap_table[j].start);
+			k = vmap_hash(vmap_table[j].start, vmap_cap);
 			/* Can entry j move to hole i? */
 			if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
 				continue;
@@ -291,7 +351,19 @@ static void __vmap_remove(struct vmap_area *va)
 #define VMAP_CACHE_SLOTS 8
 
 static struct vmap_area vmap_cache[VMAP_CACHE_SLOTS]; /* oldest first */
-static size_t vmap_cache_nr, vmap_cache_bytes;
+/* Written under vmap_lock; atomic for the peeks without it. */
+static _Atomic size_t vmap_cache_nr;
+static size_t vmap_cache_bytes;
+
+static inline size_t cache_nr(void)
+{
+	return atomic_load_explicit(&vmap_cache_nr, memory_order_relaxed);
+}
+
+static inline void cache_nr_set(size_t n)
+{
+	atomic_store_explicit(&vmap_cache_nr, n, memory_order_relaxed);
+}
 
 static inline size_t vmap_cache_max(void)
 {
@@ -302,12 +374,13 @@ static inline size_t vmap_cache_max(void)
 
 static void vmap_cache_del(size_t i)
 {
-	KMM_BUG_ON(i >= vmap_cache_nr ||
-		   vmap_cache_bytes < vmap_cache[i].map_size);
+	size_t nr = cache_nr();
+
+	KMM_BUG_ON(i >= nr || vmap_cache_bytes < vmap_cache[i].map_size);
 	vmap_cache_bytes -= vmap_cache[i].map_size;
 	memmove(&vmap_cache[i], &vmap_cache[i + 1],
-		(vmap_cache_nr - i - 1) * sizeof(vmap_cache[0]));
-	vmap_cache_nr--;
+		(nr - i - 1) * sizeof(vmap_cache[0]));
+	cache_nr_set(nr - 1);
 }
 
 /* Unmaps an area taken out of the cache, and uncharges it. */
@@ -329,17 +402,18 @@ enum { VMAP_NOT_KEPT, VMAP_KEPT, VMAP_EVICTED };
 static int __vmap_cache_put(const struct vmap_area *va,
 			    struct vmap_area *victim)
 {
-	size_t max = vmap_cache_max();
+	size_t max = vmap_cache_max(), nr = cache_nr();
 
 	if (va->map_size > max || kmm.layout.quarantine)
 		return VMAP_NOT_KEPT;
-	if (vmap_cache_nr && (vmap_cache_nr == VMAP_CACHE_SLOTS ||
-			      vmap_cache_bytes + va->map_size > max)) {
+	if (nr && (nr == VMAP_CACHE_SLOTS ||
+		   vmap_cache_bytes + va->map_size > max)) {
 		*victim = vmap_cache[0];
 		vmap_cache_del(0);
 		return VMAP_EVICTED;
 	}
-	vmap_cache[vmap_cache_nr++] = *va;
+	vmap_cache[nr] = *va;
+	cache_nr_set(nr + 1);
 	vmap_cache_bytes += va->map_size;
 	return VMAP_KEPT;
 }
@@ -353,7 +427,7 @@ static bool __vmap_cache_take(size_t len, size_t align, bool huge,
 {
 	size_t i, best = SIZE_MAX;
 
-	for (i = vmap_cache_nr; i-- > 0;) {
+	for (i = cache_nr(); i-- > 0;) {
 		struct vmap_area *c = &vmap_cache[i];
 
 		if (c->size < len || c->huge != huge || (c->start & (align - 1)))
@@ -396,15 +470,18 @@ static size_t vmap_purge(size_t want)
 	struct vmap_area victim;
 	size_t bytes = 0;
 
-	/* A racy peek, as in vmap_reuse(). */
-	while (vmap_cache_nr && bytes < want) {
+	/* A peek without the lock, as in vmap_reuse(). */
+	while (cache_nr() && bytes < want) {
+		size_t nr;
+
 		kmm_lock(&kmm.vmap_lock);
-		if (!vmap_cache_nr) {
+		nr = cache_nr();
+		if (!nr) {
 			kmm_unlock(&kmm.vmap_lock);
 			break;
 		}
-		victim = vmap_cache[vmap_cache_nr - 1];
-		vmap_cache_del(vmap_cache_nr - 1);
+		victim = vmap_cache[nr - 1];
+		vmap_cache_del(nr - 1);
 		kmm_unlock(&kmm.vmap_lock);
 		vmap_release(&victim);
 		bytes += victim.map_size;
@@ -418,7 +495,7 @@ static size_t vmap_cached(void)
 	size_t bytes;
 
 	kmm_lock(&kmm.vmap_lock);
-	bytes = vmap_cache_bytes - vmap_cache_nr * PAGE_SIZE;
+	bytes = vmap_cache_bytes - cache_nr() * PAGE_SIZE;
 	kmm_unlock(&kmm.vmap_lock);
 	return bytes;
 }
@@ -440,6 +517,15 @@ void kmm_vmalloc_init(void)
 	kmm_register_reclaimer(&vmap_reclaimer);
 }
 
+/* Enters an area in the table and the index; vmap_lock held, room made. */
+static void __vmap_insert(const struct vmap_area *va)
+{
+	__vmap_put(vmap_table, vmap_cap, va);
+	vmap_index_insert(va->start, vmap_count);
+	vmap_count++;
+	vmap_bytes += va->size;
+}
+
 /* Registers an area made or reused; false (nothing changed) on failure. */
 static bool vmap_register(const struct vmap_area *va)
 {
@@ -448,9 +534,7 @@ static bool vmap_register(const struct vmap_area *va)
 		kmm_unlock(&kmm.vmap_lock);
 		return false;
 	}
-	__vmap_put(vmap_table, vmap_cap, va);
-	vmap_count++;
-	vmap_bytes += va->size;
+	__vmap_insert(va);
 	kmm_unlock(&kmm.vmap_lock);
 	return true;
 }
@@ -470,7 +554,7 @@ static bool vmap_reuse(size_t len, size_t align, kmm_gfp_t gfp, bool huge,
 	 * A racy peek, so an empty cache costs no lock: a stale zero only
 	 * costs an mmap, a stale non-zero a lock.
 	 */
-	if (!vmap_cache_nr)
+	if (!cache_nr())
 		return false;
 	kmm_lock(&kmm.vmap_lock);
 	hit = __vmap_cache_take(len, align, huge, va);
@@ -479,9 +563,7 @@ static bool vmap_reuse(size_t len, size_t align, kmm_gfp_t gfp, bool huge,
 	/* The same size and no clearing: done under the one lock. */
 	if (hit && va->size == len && va->map_start == va->start &&
 	    !(gfp & KMM___GFP_ZERO) && __vmap_reserve()) {
-		__vmap_put(vmap_table, vmap_cap, va);
-		vmap_count++;
-		vmap_bytes += len;
+		__vmap_insert(va);
 		kmm_unlock(&kmm.vmap_lock);
 		return true;
 	}
@@ -561,6 +643,7 @@ static bool __vmap_take(const void *p, struct vmap_area *out)
 	*out = *va;
 	KMM_BUG_ON(!vmap_count || vmap_bytes < out->size);
 	__vmap_remove(va);
+	vmap_index_remove(out->start, vmap_count);
 	vmap_count--;
 	vmap_bytes -= out->size;
 	KMM_BUG_ON(__vmap_find((uintptr_t)p));	/* registered once */
@@ -766,7 +849,7 @@ static void vmap_rebuild(void)
 		old_cap = vmap_prev_cap;
 	}
 	vmap_prev = NULL;
-	vmap_cache_nr = 0;
+	cache_nr_set(0);
 	vmap_cache_bytes = 0;
 	vmap_count = 0;
 	vmap_bytes = 0;
@@ -776,29 +859,31 @@ static void vmap_rebuild(void)
 		vmap_cap = 0;
 		return;
 	}
-	tab = kmm_os_map(NULL, old_cap * sizeof(*tab), false);
+	tab = kmm_os_map(NULL, vmap_map_bytes(old_cap), false);
 	if (!tab) {
-		/* Keep the old table, as it is: lookups may miss. */
+		/*
+		 * Keep the old table, as it is: lookups may miss.  Its index
+		 * is made again from it (a duplicate counted once).
+		 */
 		vmap_table = old;
 		vmap_cap = old_cap;
 		for (i = 0; i < old_cap; i++)
-			if (old[i].start) {
+			if (old[i].start && __vmap_find(old[i].start) == &old[i]) {
+				vmap_index_insert(old[i].start, vmap_count);
 				vmap_count++;
 				vmap_bytes += old[i].size;
 			}
 		return;
 	}
-	kmm_track_noaccess(tab, old_cap * sizeof(*tab));
+	kmm_track_noaccess(tab, vmap_map_bytes(old_cap));
 	vmap_table = tab;
 	vmap_cap = old_cap;
 	for (i = 0; i < old_cap; i++) {
 		if (!old[i].start || __vmap_find(old[i].start))
 			continue;
-		__vmap_put(tab, old_cap, &old[i]);
-		vmap_count++;
-		vmap_bytes += old[i].size;
+		__vmap_insert(&old[i]);
 	}
-	kmm_os_unmap(old, old_cap * sizeof(*tab));
+	kmm_os_unmap(old, vmap_map_bytes(old_cap));
 }
 
 /* single: the parent had one thread and prepare took no lock (thread.c). */
@@ -897,15 +982,17 @@ KMM_EXPORT void kmm_vfree(const void *p)
 KMM_EXPORT int kmm_is_vmalloc_addr(const void *p)
 {
 	uintptr_t a = (uintptr_t)p;
+	struct vmap_area *va;
 	size_t i;
 	int found = 0;
 
 	kmm_track_enter();
 	kmm_lock(&kmm.vmap_lock);
-	for (i = 0; i < vmap_cap && !found; i++) {
-		struct vmap_area *va = &vmap_table[i];
-
-		found = va->start && a >= va->start && a < va->start + va->size;
+	/* The area that starts last at or before a, if a is in it. */
+	i = vmap_table ? vmap_index_rank(a, vmap_count) : 0;
+	if (i) {
+		va = __vmap_find(vmap_index()[i - 1]);
+		found = va && a < va->start + va->size;
 	}
 	kmm_unlock(&kmm.vmap_lock);
 	kmm_track_leave();

@@ -272,36 +272,69 @@ static void test_bad_vfree(void)
 	kfree(k);
 }
 
+/*
+ * is_vmalloc_addr() over every byte class of each area (first, inside,
+ * last, the guard after it) while areas come and go: the registry grows
+ * twice, and each free leaves the others recognized.
+ */
+static void check_live(unsigned char *const *v, const size_t *sz, int from,
+		       int n)
+{
+	int i;
+
+	for (i = from; i < n; i++) {
+		size_t r = ROUND(sz[i]);
+
+		expect(is_vmalloc_addr(v[i]) && is_vmalloc_addr(v[i] + r / 2) &&
+			       is_vmalloc_addr(v[i] + r - 1),
+		       "area %d at %p (%zu bytes): expected is_vmalloc_addr "
+		       "over its pages", i, (void *)v[i], r);
+		expect(!is_vmalloc_addr(v[i] + r),
+		       "area %d at %p: expected its guard page at %p outside",
+		       i, (void *)v[i], (void *)(v[i] + r));
+	}
+}
+
 static void test_many(void)
 {
 	enum { N = 300 };
 	static unsigned char *v[N];
+	static size_t sz[N];
 	struct ut_rng rng;
 	int i, before = info_lines((void *)-1, NULL);
 
 	ut_rng_init(&rng, 9);
 	for (i = 0; i < N; i++) {
-		size_t s = 1 + (size_t)ut_below(&rng, 64 * 1024);
-
-		v[i] = vmalloc(s);
+		sz[i] = 1 + (size_t)ut_below(&rng, 64 * 1024);
+		v[i] = vmalloc(sz[i]);
 		expect_nonnull(v[i]);
 		*(int *)v[i] = i;
 	}
 	expect_eq_i(info_lines((void *)-1, NULL), before + N);
+	check_live(v, sz, 0, N);
 	/* Free in a shuffled order. */
 	for (i = N - 1; i > 0; i--) {
 		int j = (int)ut_below(&rng, (uint64_t)i + 1);
 		unsigned char *t = v[i];
+		size_t s = sz[i];
 
 		v[i] = v[j];
 		v[j] = t;
+		sz[i] = sz[j];
+		sz[j] = s;
 	}
 	for (i = 0; i < N; i++) {
 		expect(is_vmalloc_addr(v[i]), "area %d at %p", i, (void *)v[i]);
 		vfree(v[i]);
-		if (i % 50 == 0)
+		expect(!is_vmalloc_addr(v[i]) &&
+			       !is_vmalloc_addr(v[i] + ROUND(sz[i]) - 1),
+		       "area %d at %p: expected not is_vmalloc_addr once "
+		       "freed", i, (void *)v[i]);
+		if (i % 50 == 0) {
 			expect_eq_i(info_lines((void *)-1, NULL),
 				    before + N - i - 1);
+			check_live(v, sz, i + 1, N);
+		}
 	}
 	expect_eq_i(info_lines((void *)-1, NULL), before);
 }
