@@ -218,6 +218,29 @@ size_t __kmm_ksize(const void *p)
  * classes keep, and it can grow in place.
  */
 #define REALLOC_RUN_MIN (16UL << 10)
+/*
+ * A block that realloc grows past this size moves to a page run: runs
+ * grow in place over free pages (and within their capacity without a
+ * lock), where a slab object copies at every class it leaves.  Only
+ * blocks being grown go there, so the page's waste is paid by buffers
+ * that are on their way to larger sizes.
+ */
+#define REALLOC_RUN_GROW (4UL << 10)
+
+/*
+ * The size a slab object that must move is given: at least twice the old
+ * class, up to REALLOC_RUN_GROW (past it runs take over, with headroom of
+ * their own), so a buffer grown in small steps moves once per doubling
+ * (amortized O(1) per step, as kvrealloc users expect) and not once per
+ * class.  Not with __GFP_ZERO, whose callers expect the bytes past the
+ * size asked for to read as zero: those get the class of the size.
+ */
+static inline size_t realloc_grow_size(size_t old, size_t size, kmm_gfp_t gfp)
+{
+	if (size <= old || (gfp & KMM___GFP_ZERO) || size > REALLOC_RUN_GROW)
+		return size;
+	return MAX(size, MIN(2 * old, REALLOC_RUN_GROW));
+}
 
 /*
  * Moves a block of old bytes at p to a new one of size bytes: allocates,
@@ -230,20 +253,26 @@ static void *krealloc_move(void *p, struct kmm_page *page, size_t old,
 	void *q;
 
 	/*
-	 * Growth past REALLOC_RUN_MIN moves to a page run cut from a block
-	 * four times the size it needs (or from the largest run the thread
-	 * has cached): the rest goes back to the free lists at once, so the
-	 * run wastes nothing, but it is where the next growths of a realloc
-	 * chain land in place (kmm_runs_grow): the chain copies once per
-	 * quadrupling at most, not at every step.
+	 * Growth past REALLOC_RUN_GROW moves to a page run of twice the old
+	 * size (its capacity: growths up to it stay in place with no lock),
+	 * cut from a block four times that (or from the largest run the
+	 * thread has cached): the rest goes back to the free lists at once,
+	 * but it is where the next growths of a realloc chain land in place
+	 * (kmm_runs_grow): the chain copies once per quadrupling at most,
+	 * not at every step.
 	 */
-	if (size > old && size > REALLOC_RUN_MIN &&
-	    size <= kmm_vmalloc_threshold() && !(gfp & KMM___GFP_DMA32))
-		q = kmalloc_large(size, gfp & ~KMM___GFP_ZERO,
-				  MIN(order_for_size(size) + REALLOC_HEADROOM,
+	if (size > old && size > REALLOC_RUN_GROW &&
+	    size <= kmm_vmalloc_threshold() && !(gfp & KMM___GFP_DMA32)) {
+		size_t cap = size;
+
+		if (!(gfp & KMM___GFP_ZERO))
+			cap = MAX(size, MIN(2 * old, kmm_vmalloc_threshold()));
+		q = kmalloc_large(cap, gfp & ~KMM___GFP_ZERO,
+				  MIN(order_for_size(cap) + REALLOC_HEADROOM,
 				      MAX_PAGE_ORDER));
-	else
-		q = __kmm_kmalloc(size, gfp & ~KMM___GFP_ZERO, 0);
+	} else
+		q = __kmm_kmalloc(realloc_grow_size(old, size, gfp),
+				  gfp & ~KMM___GFP_ZERO, 0);
 	if (!q)
 		return NULL;
 	memcpy(q, p, MIN(old, size));
@@ -294,72 +323,111 @@ static bool krealloc_slab_in_place(void *p, size_t old, size_t size,
 }
 
 /*
- * A page run (PG_large, p its start) shrinks in place above
- * REALLOC_RUN_MIN, giving its tail back, and grows in place over the
- * free pages that follow, so a realloc chain copies only when a
- * neighbour is in the way, not at every step; false: it moves.
+ * A page run (PG_large, p its start) keeps its pages as capacity while
+ * the size stays above half of them (a realloc within them takes no
+ * lock); shrinking to half or less gives the tail back above
+ * REALLOC_RUN_MIN and moves to a slab class below it.  It grows in place
+ * over the free pages that follow, by at least twice its pages when
+ * they are free, so a realloc chain copies only when a neighbour is in
+ * the way, not at every step; false: it moves.
  */
 static bool krealloc_run_in_place(struct kmm_page *page, void *p,
 				  size_t size, kmm_gfp_t gfp)
 {
 	size_t nr = page->nr_pages, old = nr << PAGE_SHIFT;
-	size_t want = (size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	size_t want = (size + PAGE_SIZE - 1) >> PAGE_SHIFT, more;
 
-	if (size <= old && size > REALLOC_RUN_MIN) {
-		if (want < nr) {
+	if (size <= old) {
+		if (want <= nr / 2) {
+			if (size <= REALLOC_RUN_MIN)
+				return false;
 			page->nr_pages = want;
 			kmm_free_run(page + want, nr - want);
 		}
 		/* As for slabs: growing back reads zeros. */
 		if (gfp & KMM___GFP_ZERO)
 			memset((char *)p + size, 0,
-			       (want << PAGE_SHIFT) - size);
+			       (page->nr_pages << PAGE_SHIFT) - size);
 		return true;
 	}
-	if (size > old && size <= kmm_vmalloc_threshold() &&
-	    !(gfp & KMM___GFP_DMA32) && kmm_runs_grow(page, nr, want)) {
-		page->nr_pages = want;
-		if (gfp & KMM___GFP_ZERO)
-			memset((char *)p + old, 0, size - old);
-		return true;
-	}
-	return false;
+	if (size > kmm_vmalloc_threshold() || (gfp & KMM___GFP_DMA32))
+		return false;
+	more = MIN(MAX(want, 2 * nr), kmm_vmalloc_threshold() >> PAGE_SHIFT);
+	if (!(gfp & KMM___GFP_ZERO) && more > want &&
+	    kmm_runs_grow(page, nr, more))
+		want = more;
+	else if (!kmm_runs_grow(page, nr, want))
+		return false;
+	page->nr_pages = want;
+	if (gfp & KMM___GFP_ZERO)
+		memset((char *)p + old, 0, size - old);
+	return true;
 }
 
-/*
- * Resizes in place when the route p is on allows it: the slab class, the
- * page run or the mapping; otherwise moves it (krealloc_move).
- */
-void *__kmm_krealloc(void *p, size_t size, kmm_gfp_t gfp, const char *fn)
+/* __kmm_krealloc past a slab object that stays in its class. */
+static __noinline void *krealloc_slow(void *p, struct kmm_page *page,
+				      size_t size, kmm_gfp_t gfp,
+				      const char *fn)
 {
-	struct kmm_page *page = __virt_to_page(p), *run = NULL;
+	struct kmm_page *run = NULL;
 	size_t old;
 
+	/* Callers leave this check to here, off the in-place path. */
+	if (unlikely(size > (size_t)PTRDIFF_MAX))
+		return NULL;
 	if (!page) {
 		old = kmm_vmalloc_size(p);
 		if (!old)
 			kmm_invalid_free(p, fn);
 		if (size > kmm_vmalloc_threshold() || size > old / 2)
 			return krealloc_vmalloc(p, old, size, gfp);
+	} else if (page->flags & PG_slab) {
+		old = page->slab_cache->object_size;
+		if (krealloc_slab_in_place(p, old, size, gfp))
+			return p;
+	} else if ((page->flags & PG_large) && __page_address(page) == p) {
+		run = page;
+		old = page->nr_pages << PAGE_SHIFT;
+		if (krealloc_run_in_place(page, p, size, gfp))
+			return p;
 	} else {
+		kmm_invalid_free(p, fn);
+	}
+	return krealloc_move(p, run, old, size, gfp, fn);
+}
+
+/*
+ * Resizes in place when the route p is on allows it: the slab class, the
+ * page run or the mapping; otherwise moves it (krealloc_move).  A slab
+ * object that stays in its class or a run within its capacity, the common
+ * step of a buffer grown a little at a time, returns here without a frame
+ * of registers to save.
+ */
+void *__kmm_krealloc(void *p, size_t size, kmm_gfp_t gfp, const char *fn)
+{
+	struct kmm_page *page = __virt_to_page(p);
+
+	if (page) {
 		page = compound_head(page);
 		if (page->flags & PG_slab) {
-			if (!slab_object_ok(page->slab_cache, page, p))
+			const struct kmm_cache *s = page->slab_cache;
+
+			if (unlikely(!slab_object_ok(s, page, p)))
 				kmm_invalid_free(p, fn);
-			old = page->slab_cache->object_size;
-			if (krealloc_slab_in_place(p, old, size, gfp))
+			if (size <= s->object_size &&
+			    size > s->object_size / 2 && !(gfp & KMM___GFP_ZERO))
 				return p;
 		} else if ((page->flags & PG_large) &&
 			   __page_address(page) == p) {
-			run = page;
-			old = page->nr_pages << PAGE_SHIFT;
-			if (krealloc_run_in_place(page, p, size, gfp))
+			size_t cap = page->nr_pages << PAGE_SHIFT;
+
+			/* Within the run's capacity (krealloc_run_in_place). */
+			if (size <= cap && size > cap / 2 &&
+			    !(gfp & KMM___GFP_ZERO))
 				return p;
-		} else {
-			kmm_invalid_free(p, fn);
 		}
 	}
-	return krealloc_move(p, run, old, size, gfp, fn);
+	return krealloc_slow(p, page, size, gfp, fn);
 }
 
 

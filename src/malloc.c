@@ -105,8 +105,7 @@ KMM_EXPORT void *realloc(void *p, size_t size)
 		do_free(p);
 		return NULL;
 	}
-	if (unlikely(size > (size_t)PTRDIFF_MAX))
-		return enomem();
+	/* Sizes past PTRDIFF_MAX fail below, off the in-place path. */
 	q = kmm_krealloc_slow(p, size, MALLOC_GFP, "realloc");
 	if (unlikely(!q))
 		return enomem();

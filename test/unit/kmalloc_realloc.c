@@ -3,8 +3,9 @@
  * walked through sizes from 1 byte up through the slab classes, page runs
  * and vmalloc areas (up to 20 MiB) and back down keeps its bytes up to
  * the smaller size at every step; it stays in place when it grows within
- * ksize(), shrinks within its class down to half of it, or shrinks as a
- * page run above 32 KiB (giving the tail's pages back); with __GFP_ZERO
+ * ksize(), shrinks within its class or run down to half of it, or shrinks
+ * to half or less as a page run above 16 KiB (giving the tail's pages
+ * back); with __GFP_ZERO
  * the bytes past the old ksize() read as zero, and past a smaller size
  * the block was shrunk to (with __GFP_ZERO on every call, the kernel's
  * rule, no stale byte shows again); a krealloc that fails returns NULL
@@ -146,22 +147,28 @@ static void test_in_place(void)
 	expect_eq_i(check(q, n / 2 + 1, 1000, 2), -1);
 	kfree(q);
 
-	/* A page run shrinking above 32 KiB stays and gives pages back
-	 * (not in memcheck mode, which moves it). */
+	/* A page run shrinking to half or less, above 16 KiB, stays and
+	 * gives pages back; above half it keeps them as capacity (not in
+	 * memcheck mode, which moves it). */
 	if (!ut_native())
 		return;
 	p = kmalloc(100000, GFP_KERNEL);
 	expect_nonnull(p);
 	fill(p, 100000, 3);
 	free0 = ut_free_pages();
-	q = krealloc(p, 50000, GFP_KERNEL);
+	q = krealloc(p, 60000, GFP_KERNEL);
 	free1 = ut_free_pages();
 	expect_ptr_eq(q, p);
-	expect_eq(ksize(q), 13 * PAGE_SIZE);
-	expect(free1 - free0 == 25 - 13, "krealloc 100000 -> 50000: expected "
-	       "%d pages given back, got %zd", 25 - 13,
+	expect_eq(ksize(q), 25 * PAGE_SIZE);
+	expect_eq(free1 - free0, 0);
+	q = krealloc(p, 40000, GFP_KERNEL);
+	free1 = ut_free_pages();
+	expect_ptr_eq(q, p);
+	expect_eq(ksize(q), 10 * PAGE_SIZE);
+	expect(free1 - free0 == 25 - 10, "krealloc 100000 -> 40000: expected "
+	       "%d pages given back, got %zd", 25 - 10,
 	       (ssize_t)(free1 - free0));
-	expect_eq_i(check(q, 50000, 100000, 3), -1);
+	expect_eq_i(check(q, 40000, 100000, 3), -1);
 	kfree(q);
 }
 
