@@ -62,10 +62,11 @@ fi
 
 for prog in "./pair 64 1000" "./kpair kmalloc 64 1000" \
 	"./kpair cache 64 1000" "./ops pair 4096 100" "./ops batch 10" \
-	"./ops realloc 1" "./ops calloc 10" "./ops big 2" "./ops empty 10"; do
+	"./ops realloc 1" "./ops calloc 10" "./ops big 2" "./ops empty 10" \
+	"./retain large 2" "./retain churn 1" "./retain perthread 4"; do
 	# With kmm preloaded too, where this build has it.
 	if [ "$KB_SANITIZE" != yes ] && [ -n "$KMM_LIB" ] &&
-	    [ -f "$KMM_LIB" ] && [ "${prog#./ops}" != "$prog" ] &&
+	    [ -f "$KMM_LIB" ] && [ "${prog#./*pair}" = "$prog" ] &&
 	    ! env LD_PRELOAD="$KMM_LIB" $prog; then
 		echo "FAIL: $prog with kmm preloaded: exit status $? (expected 0)"
 		status=1
