@@ -20,8 +20,9 @@
  *    async-signal-safe unless its comment says so: slow paths take kmm's
  *    mutexes.  "May map memory" means the call may make mmap(2) or
  *    madvise(2) system calls; "no lock" means it takes none of kmm's.
- *  - Errors.  No function here sets errno, kmm_dump() excepted; only the
- *    malloc family does (kmm(3)).  A failed allocation returns NULL (0 for
+ *  - Errors.  No function here sets errno, kmm_dump() and kmm_leak_scan()
+ *    excepted; only the malloc family does (kmm(3)).  A failed allocation
+ *    returns NULL (0 for
  *    an address) and, unless __GFP_NOWARN is given, writes one line to
  *    standard error.  A pointer or page that kmm did not hand out, given
  *    to a free function, aborts the program after one line naming it.
@@ -891,6 +892,32 @@ void kmm_kfree_const(const void *p);
  * with the errno of a failed write.
  */
 int kmm_dump(int fd, const char *what);
+
+/**
+ * kmm_leak_scan - report the objects nothing points to, as kmemleak does.
+ * @fd: where to write the report, with write(2); a negative @fd writes
+ *      nothing and only counts.
+ *
+ * Scans the program's roots (the writable mappings of every loaded
+ * object, every thread's stack, the calling thread's registers) and the
+ * heap reachable from them for values pointing into objects kmm handed
+ * out (slab objects, kmalloc page runs, vmalloc areas), then reports each
+ * object nothing points to: its address, size, cache and first bytes,
+ * grouped by allocation site (or cache) with counts and bytes, the
+ * largest group first, and a summary line.  Pages of the page API are
+ * neither reported nor scanned.  kmm_leak_scan(3) describes the report
+ * and its limits.
+ *
+ * Context: Any thread, no signal handler.  Holds kmm's vmalloc and zone
+ * locks for the scan (other threads that map memory wait), allocates
+ * its bookkeeping from the page allocator and reads /proc/self/maps.
+ * Objects other threads allocate or free during the scan may be missed
+ * or reported.
+ * Return: the number of unreferenced objects, or -1 with errno ENOMEM
+ * (no memory for the bookkeeping), EIO (/proc/self/maps unreadable) or
+ * that of a failed write.
+ */
+long kmm_leak_scan(int fd);
 
 /* ------------------------------------------------------------ options */
 

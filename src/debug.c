@@ -81,6 +81,7 @@ static const struct kmm_option options[] = {
 	{ "KMM_STATS_FORMAT", OPT_OTHER, 0, 0, NULL },
 	{ "KMM_STATS_SIGNAL", OPT_OTHER, 0, 0, NULL },
 	OPT("KMM_DEBUG", OPT_FLAGS, debug, 0, NULL),
+	OPT("KMM_LEAKS", OPT_BOOL, leaks, 0, NULL),
 };
 
 #define NR_OPTIONS ARRAY_SIZE(options)

@@ -56,6 +56,7 @@ struct kmm_options {
 	int stats;		   /* KMM_STATS */
 	const char *stats_file;	   /* KMM_STATS_FILE */
 	unsigned int debug;	   /* KMM_DEBUG flags */
+	int leaks;		   /* KMM_LEAKS: leak report at exit */
 };
 
 /*
@@ -135,6 +136,10 @@ void kmm_delete(void *p);
 /* ------------------------------------------------------------- stats.c */
 
 void kmm_stats_at_exit(void);
+
+/* -------------------------------------------------------------- leak.c */
+
+void kmm_leak_at_exit(void);
 
 /* ------------------------------------------------------------- debug.c */
 

@@ -15,6 +15,7 @@
 #include <sys/auxv.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -220,6 +221,48 @@ int kmm_os_open_append(const char *path)
 
 	errno = saved;
 	return fd;
+}
+
+int kmm_os_open_read(const char *path)
+{
+	int saved = errno;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	errno = saved;
+	return fd;
+}
+
+ssize_t kmm_os_read(int fd, void *buf, size_t len)
+{
+	int saved = errno;
+	ssize_t n;
+
+	do {
+		n = read(fd, buf, len);
+	} while (n < 0 && errno == EINTR);
+	if (n >= 0)
+		errno = saved;
+	return n;
+}
+
+/*
+ * Copies len bytes of this process at src to dst through the kernel
+ * (process_vm_readv on itself), so a page that cannot be read (PROT_NONE,
+ * a guard region, unmapped meanwhile, a file mapping past its end) gives
+ * a short count instead of a fault.  Returns the bytes copied before the
+ * first page that could not be read, or -1 when the kernel refuses the
+ * call itself (ENOSYS, EPERM under a seccomp filter).
+ */
+ssize_t kmm_os_peek(void *dst, const void *src, size_t len)
+{
+	struct iovec local = { dst, len }, remote = { (void *)src, len };
+	int saved = errno;
+	ssize_t n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+
+	if (n < 0 && errno != ENOSYS && errno != EPERM)
+		n = 0;
+	errno = saved;
+	return n;
 }
 
 void kmm_os_close(int fd)

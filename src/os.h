@@ -22,6 +22,9 @@ unsigned long kmm_os_max_map_count(void);
 ssize_t kmm_os_write(int fd, const void *buf, size_t len);
 int kmm_os_open_append(const char *path);
 void kmm_os_close(int fd);
+int kmm_os_open_read(const char *path);
+ssize_t kmm_os_read(int fd, void *buf, size_t len);	/* -1 with errno */
+ssize_t kmm_os_peek(void *dst, const void *src, size_t len);
 uint64_t kmm_os_random(void);
 pid_t kmm_os_gettid(void);
 void kmm_os_yield(void);

@@ -333,4 +333,5 @@ __attribute__((constructor)) static void kmm_constructor(void)
 __attribute__((destructor)) static void kmm_destructor(void)
 {
 	kmm_stats_at_exit();
+	kmm_leak_at_exit();
 }

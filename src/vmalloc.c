@@ -819,6 +819,81 @@ int kmm_vmallocinfo(int fd)
 	return ret;
 }
 
+/* ------------------------------------------------- for the leak scan */
+
+size_t __kmm_vmalloc_count(void)
+{
+	return vmap_count;
+}
+
+/* The i-th registered area in address order: its start and size. */
+uintptr_t __kmm_vmalloc_nth(size_t i, size_t *size, const void **caller)
+{
+	struct vmap_area *va = __vmap_find(vmap_index()[i]);
+
+	*size = va->size;
+	*caller = va->caller;
+	return va->start;
+}
+
+/* The index of the registered area that a lies in, or -1. */
+long __kmm_vmalloc_find(uintptr_t a, uintptr_t *start, size_t *size)
+{
+	size_t i = vmap_table ? vmap_index_rank(a, vmap_count) : 0;
+	struct vmap_area *va;
+
+	if (!i)
+		return -1;
+	va = __vmap_find(vmap_index()[i - 1]);
+	if (a >= va->start + va->size)
+		return -1;
+	*start = va->start;
+	*size = va->size;
+	return (long)(i - 1);
+}
+
+/* Keeps in [*lo, *hi) the lowest of the two ranges that end after a. */
+static void nearest(uintptr_t a, uintptr_t start, uintptr_t end,
+		    uintptr_t *lo, uintptr_t *hi)
+{
+	if (end > a && start < *lo) {
+		*lo = start;
+		*hi = end;
+	}
+}
+
+/*
+ * The first mapping vmalloc.c made that ends after a: a registered area
+ * with its guard page, a cached area, the registry.  Returns its start
+ * and sets *end; UINTPTR_MAX if there is none.  Areas that are moving
+ * (vrealloc, a reuse being trimmed) are in none of them.
+ */
+uintptr_t __kmm_vmalloc_next_mapping(uintptr_t a, uintptr_t *end)
+{
+	uintptr_t lo = UINTPTR_MAX, hi = 0;
+	size_t i, r;
+
+	if (vmap_table) {
+		nearest(a, (uintptr_t)vmap_table,
+			(uintptr_t)vmap_table + vmap_map_bytes(vmap_cap), &lo,
+			&hi);
+		/* The area starting at or before a, then the next one. */
+		r = vmap_index_rank(a, vmap_count);
+		for (i = r ? r - 1 : 0; i < vmap_count && i <= r; i++) {
+			struct vmap_area *va = __vmap_find(vmap_index()[i]);
+
+			nearest(a, va->map_start, va->map_start + va->map_size,
+				&lo, &hi);
+		}
+	}
+	for (i = 0; i < cache_nr(); i++)
+		nearest(a, vmap_cache[i].map_start,
+			vmap_cache[i].map_start + vmap_cache[i].map_size, &lo,
+			&hi);
+	*end = hi;
+	return lo;
+}
+
 void kmm_vmalloc_fork_prepare(void)
 {
 	kmm_lock(&kmm.vmap_lock);

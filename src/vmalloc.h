@@ -31,4 +31,12 @@ struct kmm_vmalloc_stats {
 void kmm_vmalloc_stats(struct kmm_vmalloc_stats *st);
 int kmm_vmallocinfo(int fd);
 
+/* For the leak scan (leak.c), kmm.vmap_lock held: the areas in address
+ * order, the area around an address, and the mappings that are not the
+ * program's (areas, cached areas, the registry). */
+size_t __kmm_vmalloc_count(void);
+uintptr_t __kmm_vmalloc_nth(size_t i, size_t *size, const void **caller);
+long __kmm_vmalloc_find(uintptr_t a, uintptr_t *start, size_t *size);
+uintptr_t __kmm_vmalloc_next_mapping(uintptr_t a, uintptr_t *end);
+
 #endif /* KMM_VMALLOC_H */

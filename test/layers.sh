@@ -30,6 +30,7 @@ LAYERS='
 70 kmalloc     size classes; routes to slab, page runs or vmalloc
 75 util        kvmalloc, kstrdup, kmemdup: mm/util.c of the kernel
 80 stats       the /proc formats of kmm_dump
+82 leak        leak reports: the scan of roots and heap, after kmemleak
 85 thread      start-up, per-thread state, thread exit, fork handlers
 90 malloc      the malloc family: C semantics, errno
 95 new         the C++ operators, over malloc.c

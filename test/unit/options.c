@@ -22,7 +22,7 @@ const char *kmm_conf;
 
 static const char *const option_vars[] = {
 	"KMM_MEMORY_LIMIT", "KMM_RETAIN", "KMM_VMALLOC_THRESHOLD",
-	"KMM_STATS", "KMM_STATS_FILE", "KMM_DEBUG",
+	"KMM_STATS", "KMM_STATS_FILE", "KMM_DEBUG", "KMM_LEAKS",
 };
 
 static void parse(void *arg)
@@ -116,6 +116,17 @@ static void test_booleans(void)
 	/* An empty value is no value. */
 	quiet(NULL, "KMM_STATS=");
 	expect_eq(kmm.opt.stats, 0);
+	/* KMM_LEAKS: a boolean as well, off by default. */
+	quiet(NULL, NULL);
+	expect_eq(kmm.opt.leaks, 0);
+	quiet(NULL, "KMM_LEAKS=yes");
+	expect_eq(kmm.opt.leaks, 1);
+	quiet("leaks=1", "KMM_LEAKS=off");
+	expect_eq(kmm.opt.leaks, 0);
+	warns(NULL, "KMM_LEAKS=all",
+	      "KMM_LEAKS=all is not a boolean (0/1, no/yes, false/true, "
+	      "off/on); using the default 0");
+	expect_eq(kmm.opt.leaks, 0);
 }
 
 static void test_sizes(void)
@@ -248,6 +259,7 @@ static void test_print(void)
 		"> KMM_STATS=1 (kmm_conf)\n",
 		"> KMM_STATS_FILE= (default)\n",
 		"> KMM_DEBUG=0 (default)\n",
+		"> KMM_LEAKS=0 (default)\n",
 	};
 
 	if (fd < 0)
