@@ -95,6 +95,7 @@ static unsigned char option_source[NR_OPTIONS];
  */
 static const char *const not_options[] = {
 	"KMM_LIB", "KMM_STATIC_LIB", "KMM_BUILD_ROOT", "KMM_STEP_TIMEOUT",
+	"KMM_FUZZ_TIME",
 };
 #define NOT_OPTION_PREFIX "KMM_TEST_"
 
@@ -495,6 +496,8 @@ static void check_environment(void)
 static void set_defaults(void)
 {
 	size_t i;
+
+	conf_pool_used = 0;	/* a parse starts over (the fuzz target) */
 
 	for (i = 0; i < NR_OPTIONS; i++) {
 		const struct kmm_option *opt = &options[i];

@@ -5,6 +5,9 @@
 #   --enable-debug:    make check (internal assertions on)
 #   --enable-sanitizers: make check (the tests that do not replace malloc)
 #   release build:     make check-valgrind (everything under memcheck)
+#   fuzz:              make fuzz (test/fuzz.am: each libFuzzer target for
+#                      KMM_FUZZ_TIME seconds, 60 by default), when clang
+#                      can build with -fsanitize=fuzzer; one test counted
 #
 # Each build gets its own directory under _build/ (or $KMM_BUILD_ROOT).
 # Tests run in quick mode (KMM_TEST_QUICK=1) unless --full is given.
@@ -13,7 +16,7 @@
 # as failed); a build or configure step that fails counts as one failure.
 # The exit status is 0 only when nothing failed.
 #
-# Usage: test/run-all.sh [--full] [-j N] [--only release|debug|sanitize|valgrind|distcheck]...
+# Usage: test/run-all.sh [--full] [-j N] [--only release|debug|sanitize|valgrind|distcheck|fuzz]...
 
 set -u
 
@@ -192,6 +195,38 @@ fi
 wanted debug && build debug check --enable-debug
 wanted sanitize && build sanitize check --enable-sanitizers
 wanted valgrind && build valgrind check-valgrind
+
+# fuzz: its own configured tree; make fuzz builds the targets with clang
+# and runs each for KMM_FUZZ_TIME seconds.  Counted as one test.
+fuzz_ok() {
+	local t
+	command -v clang >/dev/null 2>&1 || return 1
+	t=$(mktemp -d) || return 1
+	printf 'int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }\n' \
+		>"$t/t.c"
+	clang -fsanitize=fuzzer -o "$t/t" "$t/t.c" >/dev/null 2>&1
+	local rc=$?
+	rm -rf "$t"
+	return $rc
+}
+if wanted fuzz; then
+	if fuzz_ok; then
+		rm -rf "$root/fuzz"
+		mkdir -p "$root/fuzz"
+		say "fuzz: configure && make fuzz (in $root/fuzz)"
+		if step "fuzz: configure" "$root/fuzz" "$root/fuzz/configure.out" \
+			"$srcdir/configure" &&
+			step "fuzz: make fuzz" "$root/fuzz" "$root/fuzz/fuzz.out" \
+				make fuzz FUZZ_TIME="${KMM_FUZZ_TIME:-60}"; then
+			passed=$((passed + 1))
+		else
+			failed=$((failed + 1))
+		fi
+	else
+		say "fuzz: skipped (no clang with libFuzzer)"
+		skipped=$((skipped + 1))
+	fi
+fi
 
 say "done in $(($(date +%s) - start))s"
 totals
