@@ -880,8 +880,9 @@ void kmm_kfree_const(const void *p);
 /**
  * kmm_dump - write one of the kernel's /proc reports to a file descriptor.
  * @fd: where to write, with write(2).
- * @what: "slabinfo" (version 2.1), "buddyinfo", "vmallocinfo" or
- *        "meminfo".
+ * @what: "slabinfo" (version 2.1), "buddyinfo", "vmallocinfo",
+ *        "meminfo", or "report": all four after a header naming the
+ *        program, its pid, kmm's version and every option in force.
  *
  * Uses no stdio and allocates nothing; kmm_dump(3) describes each format.
  *

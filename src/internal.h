@@ -135,6 +135,8 @@ void kmm_delete(void *p);
 
 /* ------------------------------------------------------------- stats.c */
 
+/* At initialization, after the options: where reports will go. */
+void kmm_stats_init(void);
 void kmm_stats_at_exit(void);
 
 /* -------------------------------------------------------------- leak.c */

@@ -14,6 +14,7 @@
 #include <sys/random.h>
 #include <sys/auxv.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -214,11 +215,14 @@ ssize_t kmm_os_write(int fd, const void *buf, size_t len)
 	return n;
 }
 
+/* Opens path to append to, created 0644 if need be: a descriptor or -errno. */
 int kmm_os_open_append(const char *path)
 {
 	int saved = errno;
 	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 
+	if (fd < 0)
+		fd = -errno;
 	errno = saved;
 	return fd;
 }
@@ -263,6 +267,64 @@ ssize_t kmm_os_peek(void *dst, const void *src, size_t len)
 		n = 0;
 	errno = saved;
 	return n;
+}
+
+/*
+ * A copy of fd, close-on-exec, at a number programs do not pick: 1000 or
+ * above, or 100, or 10 where RLIMIT_NOFILE is lower.  A program that
+ * closes or reuses fd 2 leaves the copy alone.  -1 if fd is not open.
+ */
+int kmm_os_dup_high(int fd)
+{
+	static const int floor[] = { 1000, 100, 10 };
+	int saved = errno, copy = -1;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(floor) / sizeof(floor[0]) && copy < 0; i++) {
+		copy = fcntl(fd, F_DUPFD_CLOEXEC, floor[i]);
+		if (copy < 0 && errno != EINVAL && errno != EMFILE)
+			break;
+	}
+	errno = saved;
+	return copy;
+}
+
+/*
+ * The identity of the file open on fd (device and inode), to tell later
+ * whether fd still names it: 0, or -1 if fd is not open.
+ */
+int kmm_os_file_id(int fd, uint64_t id[2])
+{
+	int saved = errno;
+	struct stat st;
+	int ret = fstat(fd, &st);
+
+	errno = saved;
+	if (ret < 0)
+		return -1;
+	id[0] = (uint64_t)st.st_dev;
+	id[1] = (uint64_t)st.st_ino;
+	return 0;
+}
+
+/* Nanoseconds of CLOCK_MONOTONIC (the vDSO: no system call). */
+uint64_t kmm_os_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+pid_t kmm_os_getpid(void)
+{
+	return getpid();
+}
+
+/* The program's name as run (argv[0] without its directory). */
+const char *kmm_os_program(void)
+{
+	return program_invocation_short_name;
 }
 
 void kmm_os_close(int fd)

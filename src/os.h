@@ -20,7 +20,12 @@ int kmm_os_guard(void *addr, size_t size);	/* 0 or an errno */
 int kmm_os_unguard(void *addr, size_t size);	/* MADV_GUARD_REMOVE */
 unsigned long kmm_os_max_map_count(void);
 ssize_t kmm_os_write(int fd, const void *buf, size_t len);
-int kmm_os_open_append(const char *path);
+int kmm_os_open_append(const char *path);	/* fd or -errno */
+int kmm_os_dup_high(int fd);
+int kmm_os_file_id(int fd, uint64_t id[2]);
+uint64_t kmm_os_now_ns(void);
+pid_t kmm_os_getpid(void);
+const char *kmm_os_program(void);
 void kmm_os_close(int fd);
 int kmm_os_open_read(const char *path);
 ssize_t kmm_os_read(int fd, void *buf, size_t len);	/* -1 with errno */

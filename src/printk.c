@@ -311,3 +311,30 @@ void kmm_bug(const char *file, int line, const char *cond)
 	kmm_write_all(2, "\n", 1);
 	kmm_os_abort();
 }
+
+/*
+ * The text of the errors opening a file can give, as strerror(3) has
+ * them; strerror itself may allocate (a message for an unknown number,
+ * a translation).  NULL for others: the caller prints the number.
+ */
+const char *kmm_errno_text(int err)
+{
+	switch (err) {
+	case ENOENT: return "No such file or directory";
+	case EACCES: return "Permission denied";
+	case EPERM: return "Operation not permitted";
+	case ENOTDIR: return "Not a directory";
+	case EISDIR: return "Is a directory";
+	case EROFS: return "Read-only file system";
+	case ENOSPC: return "No space left on device";
+	case EDQUOT: return "Disk quota exceeded";
+	case EMFILE: return "Too many open files";
+	case ENFILE: return "Too many open files in system";
+	case ENAMETOOLONG: return "File name too long";
+	case ELOOP: return "Too many levels of symbolic links";
+	case ETXTBSY: return "Text file busy";
+	case EINVAL: return "Invalid argument";
+	case ENOMEM: return "Cannot allocate memory";
+	}
+	return NULL;
+}

@@ -1,7 +1,19 @@
 /*
  * stats.c - the kernel's /proc formats: slabinfo (version 2.1),
  * buddyinfo, vmallocinfo and meminfo, written line by line with write(2)
- * from a buffer on the stack.
+ * from a buffer on the stack; and the report that KMM_STATS writes at
+ * exit, which starts with a header (program, pid, version, elapsed time,
+ * every option in force).
+ *
+ * Where the report goes is settled at initialization, while the
+ * program's descriptors are still those it was started with: a copy of
+ * fd 2, or the file KMM_STATS_FILE names, at a high descriptor number
+ * that is kmm's alone (kmm_stats_init).  Programs close their standard
+ * error before exit (coreutils' close_stdout) or open a data file as fd
+ * 2; the report still reaches the standard error the program was
+ * started with, and never that data file.  Before writing, the copy is
+ * checked to still name the file it was made for (a program may close
+ * every descriptor it did not open, and open others).
  */
 #include "internal.h"
 #include "lockdep.h"
@@ -115,12 +127,9 @@ static __noinline int meminfo(int fd)
 	return ret ? -1 : 0;
 }
 
-static int dump(int fd, const char *what)
+/* One of the four /proc formats; -1 with EINVAL for another name. */
+static int dump_proc(int fd, const char *what)
 {
-	if (!what) {
-		errno = EINVAL;
-		return -1;
-	}
 	if (!strcmp(what, "buddyinfo"))
 		return buddyinfo(fd);
 	if (!strcmp(what, "slabinfo"))
@@ -131,6 +140,84 @@ static int dump(int fd, const char *what)
 		return meminfo(fd);
 	errno = EINVAL;
 	return -1;
+}
+
+/*
+ * Where reports go, set by kmm_stats_init() and read-only after: kmm's
+ * own descriptor and the identity of its file, the expanded
+ * KMM_STATS_FILE (to open it again if the descriptor is lost), fd 2's
+ * identity at start-up, and the time kmm started.
+ */
+static struct {
+	int fd;
+	bool err_open;
+	uint64_t id[2];
+	uint64_t err_id[2];
+	uint64_t start_ns;
+	char path[4096];
+} dest = { .fd = -1 };
+
+static __noinline int header_line(int fd, const char *name, const char *value)
+{
+	char line[200];
+	int n = kmm_snprintf(line, sizeof(line), "%-10s%s\n", name, value);
+
+	if (n >= (int)sizeof(line))
+		n = (int)sizeof(line) - 1;
+	return kmm_write_all(fd, line, (size_t)n);
+}
+
+/*
+ * The header: program, pid, version, elapsed time, why the report was
+ * written (exit, dump, a signal's name), then every option in force.
+ */
+static __noinline int header_text(int fd, const char *reason)
+{
+	uint64_t ns = kmm_os_now_ns() - dest.start_ns;
+	char num[48];
+	int ret = 0;
+
+	ret |= kmm_write_all(fd, "== kmm ==\n", 10);
+	ret |= header_line(fd, "Program:", kmm_os_program());
+	kmm_snprintf(num, sizeof(num), "%d", (int)kmm_os_getpid());
+	ret |= header_line(fd, "Pid:", num);
+	ret |= header_line(fd, "Version:", PACKAGE_VERSION);
+	kmm_snprintf(num, sizeof(num), "%lu.%06lu s",
+		     (unsigned long)(ns / 1000000000u),
+		     (unsigned long)(ns / 1000u % 1000000u));
+	ret |= header_line(fd, "Elapsed:", num);
+	ret |= header_line(fd, "Reason:", reason);
+	ret |= kmm_options_print(fd, "");
+	return ret ? -1 : 0;
+}
+
+/* The whole report as text: the header, then the four /proc formats. */
+static __noinline int report_text(int fd, const char *reason)
+{
+	static const char *const what[] = { "meminfo", "slabinfo",
+					    "buddyinfo", "vmallocinfo" };
+	char title[48];
+	unsigned int i;
+	int n, ret;
+
+	ret = header_text(fd, reason);
+	for (i = 0; i < ARRAY_SIZE(what); i++) {
+		n = kmm_snprintf(title, sizeof(title), "== %s ==\n", what[i]);
+		ret |= kmm_write_all(fd, title, (size_t)n);
+		ret |= dump_proc(fd, what[i]);
+	}
+	return ret ? -1 : 0;
+}
+
+static int dump(int fd, const char *what)
+{
+	if (!what) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!strcmp(what, "report"))
+		return report_text(fd, "dump");
+	return dump_proc(fd, what);
 }
 
 KMM_EXPORT int kmm_dump(int fd, const char *what)
@@ -144,31 +231,161 @@ KMM_EXPORT int kmm_dump(int fd, const char *what)
 	return ret;
 }
 
-/* KMM_STATS=1: every report, at exit, to stderr or KMM_STATS_FILE. */
+/* v in decimal, at the end of buf (24 bytes); returns the text. */
+static const char *decimal(char *buf, unsigned long v)
+{
+	char *p = buf + 23;
+
+	*p = '\0';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return p;
+}
+
+static bool same_file(const uint64_t a[2], const uint64_t b[2])
+{
+	return a[0] == b[0] && a[1] == b[1];
+}
+
+/*
+ * The descriptor to write a report to now, or -1.  *opened is set when
+ * it was opened for this report and must be closed after.
+ */
+static int report_fd(bool *opened)
+{
+	uint64_t id[2];
+	int fd;
+
+	*opened = false;
+	if (dest.fd >= 0 && !kmm_os_file_id(dest.fd, id) &&
+	    same_file(id, dest.id))
+		return dest.fd;
+	/* Our copy was closed, or its number reused by the program. */
+	if (dest.path[0]) {
+		fd = kmm_os_open_append(dest.path);
+		*opened = fd >= 0;
+		return fd >= 0 ? fd : -1;
+	}
+	if (dest.err_open && !kmm_os_file_id(2, id) &&
+	    same_file(id, dest.err_id))
+		return 2;
+	return -1;
+}
+
+/* KMM_STATS=1: the whole report, at exit, where kmm_stats_init chose. */
 void kmm_stats_at_exit(void)
 {
-	static const char *const what[] = { "meminfo", "slabinfo",
-					    "buddyinfo", "vmallocinfo" };
-	char title[48];
-	unsigned int i;
-	int fd = 2, n;
+	bool opened;
+	int fd;
 
 	if (!kmm.opt.stats ||
 	    atomic_load_explicit(&kmm.init_state, memory_order_acquire) != 2)
 		return;
-	if (kmm.opt.stats_file) {
-		fd = kmm_os_open_append(kmm.opt.stats_file);
-		if (fd < 0) {
-			kmm_report("warning: cannot open KMM_STATS_FILE %s",
-				   kmm.opt.stats_file);
-			fd = 2;
+	fd = report_fd(&opened);
+	if (fd < 0)
+		return;
+	kmm_track_enter();
+	report_text(fd, "exit");
+	kmm_track_leave();
+	if (opened)
+		kmm_os_close(fd);
+}
+
+/*
+ * Expands KMM_STATS_FILE's %p (pid), %e (program) and %% into
+ * dest.path; -1 if the result is too long.
+ */
+static __noinline int expand_path(const char *s)
+{
+	char *p = dest.path, *end = dest.path + sizeof(dest.path) - 1;
+	char num[24];
+	const char *add;
+
+	for (; *s; s++) {
+		add = NULL;
+		if (*s == '%' && s[1] == 'p') {
+			add = decimal(num, (unsigned long)kmm_os_getpid());
+		} else if (*s == '%' && s[1] == 'e') {
+			add = kmm_os_program();
+		} else if (*s == '%' && s[1] == '%') {
+			add = "%";
+		}
+		if (add) {
+			s++;
+			while (*add && p < end)
+				*p++ = *add++;
+			if (*add)
+				return -1;
+		} else if (p < end) {
+			*p++ = *s;
+		} else {
+			return -1;
 		}
 	}
-	for (i = 0; i < ARRAY_SIZE(what); i++) {
-		n = kmm_snprintf(title, sizeof(title), "== %s ==\n", what[i]);
-		kmm_write_all(fd, title, (size_t)n);
-		kmm_dump(fd, what[i]);
+	*p = '\0';
+	return 0;
+}
+
+/*
+ * "kmm: warning: cannot open KMM_STATS_FILE <path>: <why>; reports go to
+ * standard error", from inside the first allocation: no variadic call,
+ * one write.  A long path is cut.
+ */
+static __noinline void warn_open(const char *path, int err)
+{
+	const char *part[5] = { "kmm: warning: cannot open KMM_STATS_FILE ",
+				path, ": ", kmm_errno_text(err),
+				"; reports go to standard error" };
+	char line[200], num[24];
+	size_t len = 0, n;
+	unsigned int i;
+	int saved = errno;
+
+	if (!part[3])
+		part[3] = decimal(num, (unsigned long)err);
+	for (i = 0; i < ARRAY_SIZE(part); i++) {
+		n = MIN(strlen(part[i]), sizeof(line) - 1 - len);
+		memcpy(line + len, part[i], n);
+		len += n;
 	}
-	if (fd != 2)
-		kmm_os_close(fd);
+	line[len++] = '\n';
+	kmm_write_all(2, line, len);
+	errno = saved;
+}
+
+/*
+ * At initialization, with the options set: notes the time, and when
+ * reports are asked for, opens their destination as a descriptor of
+ * kmm's own (see the top of this file).
+ */
+void kmm_stats_init(void)
+{
+	int fd;
+
+	dest.start_ns = kmm_os_now_ns();
+	dest.fd = -1;
+	if (!kmm.opt.stats)
+		return;
+	dest.err_open = !kmm_os_file_id(2, dest.err_id);
+	if (kmm.opt.stats_file) {
+		if (expand_path(kmm.opt.stats_file) < 0) {
+			dest.path[0] = '\0';
+			warn_open(kmm.opt.stats_file, ENAMETOOLONG);
+		} else if ((fd = kmm_os_open_append(dest.path)) < 0) {
+			warn_open(dest.path, -fd);
+			dest.path[0] = '\0';
+		} else {
+			dest.fd = kmm_os_dup_high(fd);
+			if (dest.fd < 0)
+				dest.fd = fd;
+			else
+				kmm_os_close(fd);
+		}
+	}
+	if (dest.fd < 0 && dest.err_open)
+		dest.fd = kmm_os_dup_high(2);
+	if (dest.fd >= 0 && kmm_os_file_id(dest.fd, dest.id) < 0)
+		dest.fd = -1;
 }

@@ -72,6 +72,7 @@ void kmm_init_slow(void)
 		kmm.init_tid = kmm_os_gettid();
 		kmm_track_init();
 		kmm_parse_options();
+		kmm_stats_init();
 		kmm_free_cookie = (uintptr_t)kmm_os_random() | 1;
 		pthread_key_create(&kmm.thread_key, thread_exit);
 		kmm_vmalloc_init();

@@ -1,16 +1,35 @@
 #!/bin/bash
 # stats.sh - KMM_STATS=1 prints kmm's reports at exit on stderr
-# (meminfo-style totals, slabinfo, buddyinfo, vmallocinfo listing the
-# areas still live), KMM_STATS_FILE sends them to a file instead, and a
-# bad KMM_MEMORY_LIMIT prints one "kmm: warning:" line while the program
-# still runs normally.
+# (a header naming program, pid, version and every option; meminfo-style
+# totals, slabinfo, buddyinfo, vmallocinfo listing the areas still live),
+# KMM_STATS_FILE sends them to a file instead (%p and %e expanded, the
+# reason given when it cannot be opened), and a bad KMM_MEMORY_LIMIT
+# prints one "kmm: warning:" line while the program still runs normally.
+# The report reaches the standard error the program started with even
+# when the program closes it first (kmm --stats ls, sort), puts a data
+# file on fd 2, or takes over every descriptor it finds open; it never
+# lands in the program's own files.
 . "$(dirname "$0")/common.sh"
 
 need_lib
 hold=$(need_bin hold) || exit $?
+reusefd=$(need_bin reusefd) || exit $?
 # kmm's own output is checked: no memcheck, also in make check-valgrind.
 make_tmpdir
 err=$TEST_TMPDIR/err
+
+# check_header FILE PROGRAM: the report's header names PROGRAM, a pid,
+# kmm's version, the elapsed time and every option with its source.
+check_header() {
+	local h
+	h=$(sed -n '/^== kmm ==$/,/^== meminfo ==$/p' "$1")
+	expect_match "$2: header Program" "(^|$(printf '\n'))Program: +$2($(printf '\n')|$)" "$h"
+	expect_match "$2: header Pid" "Pid: +[0-9]+" "$h"
+	[ -z "$VERSION" ] || expect_match "$2: header Version" "Version: +$VERSION" "$h"
+	expect_match "$2: header Elapsed" "Elapsed: +[0-9]+\.[0-9]{6} s" "$h"
+	expect_match "$2: header KMM_STATS" "KMM_STATS=1 \(environment\)" "$h"
+	expect_match "$2: header KMM_RETAIN" "KMM_RETAIN=[0-9]+[KMGT]? \(default\)" "$h"
+}
 
 check_reports() {
 	# $1: file holding the reports
@@ -77,4 +96,63 @@ done
 out=$(echo hello | KMM_MEMORY_LIMIT=abc LD_PRELOAD=$KMM_LIB sort 2>"$err")
 expect_eq "KMM_MEMORY_LIMIT=abc sort: stdout" hello "$out"
 expect_match "KMM_MEMORY_LIMIT=abc sort: stderr" '^kmm: warning: ' "$(cat "$err")"
+
+# 5. Programs that close their standard error before exit: the report
+# still comes, through kmm's own copy of the descriptor.
+check_header "$err.true" true
+kmm=$abs_top_builddir/src/kmm
+[ -x "$kmm" ] || hard_error "$kmm missing: build first"
+out=$(timeout -k 10 60 "$kmm" --stats ls "$TEST_TMPDIR" 2>"$err")
+expect_eq "kmm --stats ls: exit status" 0 "$?"
+expect_match "kmm --stats ls: stdout" '(^|[[:space:]])err([[:space:]]|$)' "$out"
+check_header "$err" ls
+grep -q '^== buddyinfo ==$' "$err" ||
+	fail "kmm --stats ls: stderr" "the report at exit" "$(head -c 300 "$err")"
+printf '3\n1\n2\n' >"$TEST_TMPDIR/numbers"
+out=$(KMM_STATS=1 LD_PRELOAD=$KMM_LIB timeout -k 10 60 sort -n \
+	"$TEST_TMPDIR/numbers" 2>"$err")
+expect_eq "sort file: stdout" "1 2 3" "$(echo $out)"
+check_header "$err" sort
+grep -q '^slabinfo - version: 2.1$' "$err" ||
+	fail "KMM_STATS=1 sort: stderr" "the report at exit" "$(head -c 300 "$err")"
+
+# 6. A program that opens a data file as fd 2, and one that puts a data
+# file on every descriptor it finds open: the data files hold their data
+# only, the report goes to the standard error the program started with.
+for mode in stderr all; do
+	data=$TEST_TMPDIR/data.$mode
+	KMM_STATS=1 LD_PRELOAD=$KMM_LIB timeout -k 10 60 "$reusefd" $mode \
+		"$data" 2>"$err"
+	expect_eq "reusefd $mode: exit status" 0 "$?"
+	grep -vqx data "$data" &&
+		fail "reusefd $mode: data file" "only 'data' lines" "$(head -c 300 "$data")"
+	check_header "$err" reusefd
+	grep -q '^== vmallocinfo ==$' "$err" ||
+		fail "reusefd $mode: stderr" "the report" "$(head -c 300 "$err")"
+done
+
+# 7. KMM_STATS_FILE with %p and %e, and a program that takes over its
+# descriptor: the report goes to the file named by pid and program.
+rm -f "$TEST_TMPDIR"/report.*
+KMM_STATS=1 KMM_STATS_FILE="$TEST_TMPDIR/report.%e.%p" LD_PRELOAD=$KMM_LIB \
+	timeout -k 10 60 "$reusefd" all "$TEST_TMPDIR/data.file" 2>"$err"
+expect_eq "reusefd all, KMM_STATS_FILE: exit status" 0 "$?"
+set -- "$TEST_TMPDIR"/report.reusefd.*
+[ $# = 1 ] && [ -f "$1" ] ||
+	fail "KMM_STATS_FILE=report.%e.%p" "one file report.reusefd.PID" "$(ls "$TEST_TMPDIR")"
+check_header "$1" reusefd
+expect_match "KMM_STATS_FILE: the pid in its name" \
+	"Pid: +${1##*.}\$" "$(grep '^Pid:' "$1")"
+grep -vqx data "$TEST_TMPDIR/data.file" &&
+	fail "reusefd all, KMM_STATS_FILE: data file" "only 'data' lines" \
+		"$(head -c 300 "$TEST_TMPDIR/data.file")"
+[ -s "$err" ] && fail "reusefd all, KMM_STATS_FILE: stderr" "empty" "$(head -3 "$err")"
+
+# The reason a file cannot be opened, and the report on stderr instead.
+KMM_STATS=1 KMM_STATS_FILE=$TEST_TMPDIR/no/such/dir/stats LD_PRELOAD=$KMM_LIB \
+	/bin/true 2>"$err"
+expect_eq "unwritable KMM_STATS_FILE: its warning" \
+	"kmm: warning: cannot open KMM_STATS_FILE $TEST_TMPDIR/no/such/dir/stats: No such file or directory; reports go to standard error" \
+	"$(grep '^kmm: warning' "$err")"
+check_header "$err" true
 exit 0
