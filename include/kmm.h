@@ -882,7 +882,8 @@ void kmm_kfree_const(const void *p);
  * @fd: where to write, with write(2).
  * @what: "slabinfo" (version 2.1), "buddyinfo", "vmallocinfo",
  *        "meminfo", or "report": all four after a header naming the
- *        program, its pid, kmm's version and every option in force.
+ *        program, its pid, kmm's version and every option in force, as
+ *        text or JSON (KMM_STATS_FORMAT); "json": that report as JSON.
  *
  * Uses no stdio and allocates nothing; kmm_dump(3) describes each format.
  *

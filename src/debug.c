@@ -42,7 +42,8 @@ enum opt_kind {
 	OPT_SIZE,	/* size_t: bytes with an optional K, M, G, T suffix */
 	OPT_STRING,	/* const char *: any text, NULL when unset */
 	OPT_FLAGS,	/* unsigned int: set unless empty or "0" (reserved) */
-	OPT_OTHER,	/* known name, parsed by its own layer: no field */
+	OPT_WORD,	/* int: one of the option's words, in any case */
+	OPT_SIGNAL,	/* int: a signal, "SIGUSR2", "usr2" or "12"; 0 none */
 };
 
 enum opt_source { SRC_DEFAULT, SRC_CONF, SRC_ENV };
@@ -54,6 +55,8 @@ struct kmm_option {
 	size_t def;			/* default of a bool, size or flags */
 	/* NULL, or why a well-formed value cannot be used. */
 	const char *(*refuse)(size_t value);
+	/* OPT_WORD: the words, NULL-terminated; the value is the index. */
+	const char *const *words;
 };
 
 static const char *refuse_limit(size_t v)
@@ -65,7 +68,23 @@ static const char *refuse_limit(size_t v)
 }
 
 #define OPT(name, kind, field, def, refuse)                              \
-	{ name, kind, offsetof(struct kmm_options, field), def, refuse }
+	{ name, kind, offsetof(struct kmm_options, field), def, refuse, NULL }
+#define OPT_WORDS(name, field, def, words)                               \
+	{ name, OPT_WORD, offsetof(struct kmm_options, field), def, NULL, \
+	  words }
+
+static const char *const format_words[] = { "text", "json", NULL };
+
+/*
+ * The signals of Linux by name, at their numbers; "RTMIN+n" besides.
+ * KILL and STOP cannot be caught: refused.
+ */
+static const char *const signal_names[] = {
+	NULL, "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE",
+	"KILL", "USR1", "SEGV", "USR2", "PIPE", "ALRM", "TERM", "STKFLT",
+	"CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG", "XCPU",
+	"XFSZ", "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS",
+};
 
 /*
  * One line per option; kmm(7) documents each.  A new option gets its
@@ -78,8 +97,9 @@ static const struct kmm_option options[] = {
 	    PAGE_SIZE << MAX_PAGE_ORDER, NULL),
 	OPT("KMM_STATS", OPT_BOOL, stats, 0, NULL),
 	OPT("KMM_STATS_FILE", OPT_STRING, stats_file, 0, NULL),
-	{ "KMM_STATS_FORMAT", OPT_OTHER, 0, 0, NULL },
-	{ "KMM_STATS_SIGNAL", OPT_OTHER, 0, 0, NULL },
+	OPT_WORDS("KMM_STATS_FORMAT", stats_format, KMM_STATS_TEXT,
+		  format_words),
+	OPT("KMM_STATS_SIGNAL", OPT_SIGNAL, stats_signal, 0, NULL),
 	OPT("KMM_DEBUG", OPT_FLAGS, debug, 0, NULL),
 	OPT("KMM_LEAKS", OPT_BOOL, leaks, 0, NULL),
 };
@@ -164,6 +184,87 @@ static int parse_size(const char *s, size_t *out)
 	return 0;
 }
 
+/* The index of s among words, in any case; -1 if none. */
+static int parse_word(const char *s, const char *const *words)
+{
+	int i;
+
+	for (i = 0; words[i]; i++)
+		if (name_eq(s, strlen(s), words[i]))
+			return i;
+	return -1;
+}
+
+/* A number of at most four digits, nothing after; -1 otherwise. */
+static int parse_small(const char *s)
+{
+	int v = 0, n = 0;
+
+	for (; *s >= '0' && *s <= '9' && n < 5; s++, n++)
+		v = v * 10 + (*s - '0');
+	return n && n < 5 && !*s ? v : -1;
+}
+
+/*
+ * A signal by name ("SIGUSR2", "USR2", any case, "SIGRTMIN+3") or
+ * number, 0 for "none" or "0"; -1 if none of these.  KILL and STOP are
+ * not refused here.
+ */
+static int parse_signal(const char *s)
+{
+	int i, v;
+
+	if (*s >= '0' && *s <= '9') {
+		v = parse_small(s);
+		return v >= 0 && v <= kmm_os_sigmax() ? v : -1;
+	}
+	if (name_eq(s, strlen(s), "none"))
+		return 0;
+	if (name_eq(s, 3, "sig"))
+		s += 3;
+	for (i = 1; i < (int)ARRAY_SIZE(signal_names); i++)
+		if (name_eq(s, strlen(s), signal_names[i]))
+			return i;
+	if (name_eq(s, strlen(s), "rtmin"))
+		return kmm_os_sigrtmin();
+	if (strlen(s) > 6 && name_eq(s, 6, "rtmin+")) {
+		v = parse_small(s + 6);
+		if (v >= 0 && v <= kmm_os_sigmax() - kmm_os_sigrtmin())
+			return kmm_os_sigrtmin() + v;
+	}
+	return -1;
+}
+
+/* "SIGUSR2", "SIGRTMIN+3"; buf has 24 bytes.  "none" for 0. */
+static const char *format_signal(char *buf, int sig)
+{
+	char *p = buf + 23;
+	int v;
+
+	if (!sig)
+		return "none";
+	if (sig < (int)ARRAY_SIZE(signal_names)) {
+		memcpy(buf, "SIG", 3);
+		memcpy(buf + 3, signal_names[sig],
+		       strlen(signal_names[sig]) + 1);
+		return buf;
+	}
+	v = sig - kmm_os_sigrtmin();
+	*p = '\0';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	p -= 9;
+	memcpy(p, "SIGRTMIN+", 9);
+	return p;
+}
+
+const char *kmm_signal_name(char buf[24], int sig)
+{
+	return format_signal(buf, sig);
+}
+
 /*
  * A line of text built piece by piece: warnings are written from inside
  * the first allocation, where a variadic kmm_report() would pass the
@@ -234,12 +335,12 @@ static const char *format_value(const struct kmm_option *opt, char *buf)
 		return format_size(buf, *(const size_t *)field);
 	case OPT_FLAGS:
 		return *(const unsigned int *)field ? "1" : "0";
-	case OPT_STRING:
-		s = *(const char *const *)field;
-		return s ? s : "";
+	case OPT_WORD:
+		return opt->words[*(const int *)field];
+	case OPT_SIGNAL:
+		return format_signal(buf, *(const int *)field);
 	default:
-		/* Parsed by its layer; shown as the environment has it. */
-		s = kmm_os_getenv(opt->name);
+		s = *(const char *const *)field;
 		return s ? s : "";
 	}
 }
@@ -247,6 +348,8 @@ static const char *format_value(const struct kmm_option *opt, char *buf)
 static const char *const kind_word[] = {
 	[OPT_BOOL] = "is not a boolean (0/1, no/yes, false/true, off/on)",
 	[OPT_SIZE] = "is not a size",
+	[OPT_WORD] = "is not one of its words",
+	[OPT_SIGNAL] = "is not a signal that can be caught",
 };
 
 /* "kmm: warning: <a><n bytes of b><c>". */
@@ -325,6 +428,22 @@ static __noinline void set_option(const struct kmm_option *opt,
 		break;
 	case OPT_FLAGS:
 		*(unsigned int *)field = strcmp(s, "0") != 0;
+		break;
+	case OPT_WORD:
+		b = parse_word(s, opt->words);
+		if (b < 0)
+			why = opt->words == format_words ?
+				"is not text or json" : kind_word[OPT_WORD];
+		else
+			*(int *)field = b;
+		break;
+	case OPT_SIGNAL:
+		b = parse_signal(s);
+		/* SIGKILL and SIGSTOP cannot be caught. */
+		if (b < 0 || b == 9 || b == 19)
+			why = kind_word[OPT_SIGNAL];
+		else
+			*(int *)field = b;
 		break;
 	default:
 		return;
@@ -517,6 +636,10 @@ static void set_defaults(void)
 		case OPT_FLAGS:
 			*(unsigned int *)field = (unsigned int)opt->def;
 			break;
+		case OPT_WORD:
+		case OPT_SIGNAL:
+			*(int *)field = (int)opt->def;
+			break;
 		}
 	}
 }
@@ -573,11 +696,9 @@ void kmm_options_foreach(void (*fn)(void *arg, const char *name,
 
 	for (i = 0; i < NR_OPTIONS; i++) {
 		const struct kmm_option *opt = &options[i];
-		unsigned int src = option_source[i];
 
-		if (opt->kind == OPT_OTHER && kmm_os_getenv(opt->name))
-			src = SRC_ENV;
-		fn(arg, opt->name, format_value(opt, buf), source_word[src]);
+		fn(arg, opt->name, format_value(opt, buf),
+		   source_word[option_source[i]]);
 	}
 }
 

@@ -55,6 +55,8 @@ struct kmm_options {
 	size_t dirty_max;	   /* KMM_RETAIN: free pages kept mapped */
 	int stats;		   /* KMM_STATS */
 	const char *stats_file;	   /* KMM_STATS_FILE */
+	int stats_format;	   /* KMM_STATS_FORMAT: KMM_STATS_TEXT, _JSON */
+	int stats_signal;	   /* KMM_STATS_SIGNAL, 0 = none */
 	unsigned int debug;	   /* KMM_DEBUG flags */
 	int leaks;		   /* KMM_LEAKS: leak report at exit */
 };
@@ -83,6 +85,8 @@ struct kmm_layout {
 	 */
 	unsigned int redzone;
 };
+
+enum { KMM_STATS_TEXT, KMM_STATS_JSON };
 
 /* -------------------------------------------------------------- global */
 
@@ -152,6 +156,8 @@ void kmm_parse_options(void);
  * a write failed.  No lock, no allocation.
  */
 int kmm_options_print(int fd, const char *prefix);
+/* "SIGUSR2" for 12, "SIGRTMIN+1"...; returns the text, in buf or static. */
+const char *kmm_signal_name(char buf[24], int sig);
 /* The same, one call of fn per option; value is never NULL. */
 void kmm_options_foreach(void (*fn)(void *arg, const char *name,
 				    const char *value, const char *source),

@@ -316,6 +316,16 @@ uint64_t kmm_os_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+int kmm_os_sigrtmin(void)
+{
+	return SIGRTMIN;
+}
+
+int kmm_os_sigmax(void)
+{
+	return SIGRTMAX;
+}
+
 pid_t kmm_os_getpid(void)
 {
 	return getpid();

@@ -25,6 +25,8 @@ int kmm_os_dup_high(int fd);
 int kmm_os_file_id(int fd, uint64_t id[2]);
 uint64_t kmm_os_now_ns(void);
 pid_t kmm_os_getpid(void);
+int kmm_os_sigrtmin(void);	/* SIGRTMIN, as the C library has it */
+int kmm_os_sigmax(void);	/* SIGRTMAX */
 const char *kmm_os_program(void);
 void kmm_os_close(int fd);
 int kmm_os_open_read(const char *path);

@@ -93,12 +93,22 @@ static __noinline int meminfo_line(int fd, const char *name, size_t bytes)
 	return kmm_write_all(fd, line, (size_t)n);
 }
 
-static __noinline int meminfo(int fd)
+/* The lines of meminfo, in order; meminfo_values() fills their bytes. */
+enum {
+	MI_TOTAL, MI_FREE, MI_RELEASED, MI_USED, MI_SLAB, MI_PAGETABLES,
+	MI_VMALLOC, NR_MEMINFO
+};
+static const char *const meminfo_names[NR_MEMINFO] = {
+	"MemTotal", "MemFree", "MemReleased", "MemUsed", "Slab",
+	"PageTables", "VmallocUsed",
+};
+
+static __noinline void meminfo_values(size_t v[NR_MEMINFO])
 {
 	struct kmm_page_stats ps;
 	struct kmm_vmalloc_stats vs;
 	size_t slab = 0, used, cached;
-	int i, ret = 0;
+	int i;
 
 	kmm_page_stats(&ps);
 	kmm_vmalloc_stats(&vs);
@@ -111,19 +121,29 @@ static __noinline int meminfo(int fd)
 				(PAGE_SIZE << s->order);
 	}
 	kmm_unlock(&kmm.cache_lock);
-	ret |= meminfo_line(fd, "MemTotal:",
-			    (ps.spanned_pages - ps.reserved_pages) << PAGE_SHIFT);
-	ret |= meminfo_line(fd, "MemFree:", ps.free_pages << PAGE_SHIFT);
-	ret |= meminfo_line(fd, "MemReleased:",
-			    ps.released_pages << PAGE_SHIFT);
+	v[MI_TOTAL] = (ps.spanned_pages - ps.reserved_pages) << PAGE_SHIFT;
+	v[MI_FREE] = ps.free_pages << PAGE_SHIFT;
+	v[MI_RELEASED] = ps.released_pages << PAGE_SHIFT;
 	/* Counts read one after the other: the difference may dip below 0. */
 	used = atomic_load(&kmm.mem_used);
 	cached = kmm_mem_cached();
-	ret |= meminfo_line(fd, "MemUsed:", used > cached ? used - cached : 0);
-	ret |= meminfo_line(fd, "Slab:", slab);
-	ret |= meminfo_line(fd, "PageTables:",
-			    ps.reserved_pages << PAGE_SHIFT);
-	ret |= meminfo_line(fd, "VmallocUsed:", vs.bytes);
+	v[MI_USED] = used > cached ? used - cached : 0;
+	v[MI_SLAB] = slab;
+	v[MI_PAGETABLES] = ps.reserved_pages << PAGE_SHIFT;
+	v[MI_VMALLOC] = vs.bytes;
+}
+
+static __noinline int meminfo(int fd)
+{
+	size_t v[NR_MEMINFO];
+	char name[24];
+	int i, ret = 0;
+
+	meminfo_values(v);
+	for (i = 0; i < NR_MEMINFO; i++) {
+		kmm_snprintf(name, sizeof(name), "%s:", meminfo_names[i]);
+		ret |= meminfo_line(fd, name, v[i]);
+	}
 	return ret ? -1 : 0;
 }
 
@@ -209,6 +229,265 @@ static __noinline int report_text(int fd, const char *reason)
 	return ret ? -1 : 0;
 }
 
+/* ---------------------------------------------------------------- JSON */
+
+/*
+ * A JSON document being written, through a buffer on the stack flushed
+ * with write(2) when full; err keeps the first failure.  comma: a value
+ * came before at this level, so the next one needs a comma.
+ */
+struct jout {
+	int fd;
+	int err;
+	bool comma;
+	size_t len;
+	char buf[160];
+};
+
+static __noinline void j_flush(struct jout *o)
+{
+	if (o->len && kmm_write_all(o->fd, o->buf, o->len) < 0)
+		o->err = -1;
+	o->len = 0;
+}
+
+static void j_raw(struct jout *o, const char *s, size_t n)
+{
+	while (n) {
+		size_t room = sizeof(o->buf) - o->len, k = MIN(n, room);
+
+		memcpy(o->buf + o->len, s, k);
+		o->len += k;
+		s += k;
+		n -= k;
+		if (o->len == sizeof(o->buf))
+			j_flush(o);
+	}
+}
+
+static void j_puts(struct jout *o, const char *s)
+{
+	j_raw(o, s, strlen(s));
+}
+
+/* s as a JSON string: quotes, backslashes and control bytes escaped. */
+static __noinline void j_string(struct jout *o, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	char esc[6] = { '\\', 'u', '0', '0', 0, 0 };
+
+	j_raw(o, "\"", 1);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\') {
+			esc[1] = (char)c;
+			j_raw(o, esc, 2);
+			esc[1] = 'u';
+		} else if (c < 0x20) {
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			j_raw(o, esc, 6);
+		} else {
+			j_raw(o, s, 1);
+		}
+	}
+	j_raw(o, "\"", 1);
+}
+
+static void j_sep(struct jout *o)
+{
+	if (o->comma)
+		j_raw(o, ",", 1);
+	o->comma = true;
+}
+
+/* "key": at this level, ready for the value. */
+static void j_key(struct jout *o, const char *key)
+{
+	j_sep(o);
+	j_string(o, key);
+	j_raw(o, ":", 1);
+	o->comma = false;
+}
+
+/* { or [ as the value of key, or as the next element when key is NULL. */
+static void j_open(struct jout *o, const char *key, const char *brace)
+{
+	if (key)
+		j_key(o, key);
+	else
+		j_sep(o);
+	j_puts(o, brace);
+	o->comma = false;
+}
+
+static void j_close(struct jout *o, const char *brace)
+{
+	j_puts(o, brace);
+	o->comma = true;
+}
+
+static __noinline void j_unum(struct jout *o, const char *key,
+			      unsigned long long v)
+{
+	char num[24], *p = num + sizeof(num);
+
+	if (key)
+		j_key(o, key);
+	else
+		j_sep(o);
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	j_raw(o, p, (size_t)(num + sizeof(num) - p));
+	o->comma = true;
+}
+
+static void j_text(struct jout *o, const char *key, const char *v)
+{
+	j_key(o, key);
+	j_string(o, v);
+	o->comma = true;
+}
+
+static __noinline void j_hex(struct jout *o, const char *key, uintptr_t v)
+{
+	char num[24];
+
+	kmm_snprintf(num, sizeof(num), "%p", (void *)v);
+	j_text(o, key, num);
+}
+
+static void json_option(void *arg, const char *name, const char *value,
+			const char *source)
+{
+	struct jout *o = arg;
+
+	j_open(o, name, "{");
+	j_text(o, "value", value);
+	j_text(o, "source", source);
+	j_close(o, "}");
+}
+
+static __noinline void json_header(struct jout *o, const char *reason)
+{
+	uint64_t ns = kmm_os_now_ns() - dest.start_ns;
+	char num[32];
+
+	j_text(o, "program", kmm_os_program());
+	j_unum(o, "pid", (unsigned long long)kmm_os_getpid());
+	j_text(o, "version", PACKAGE_VERSION);
+	kmm_snprintf(num, sizeof(num), "%lu.%06lu",
+		     (unsigned long)(ns / 1000000000u),
+		     (unsigned long)(ns / 1000u % 1000000u));
+	j_key(o, "elapsed_s");
+	j_puts(o, num);
+	o->comma = true;
+	j_text(o, "reason", reason);
+	j_open(o, "options", "{");
+	kmm_options_foreach(json_option, o);
+	j_close(o, "}");
+}
+
+static __noinline void json_meminfo(struct jout *o)
+{
+	size_t v[NR_MEMINFO];
+	int i;
+
+	meminfo_values(v);
+	j_open(o, "meminfo", "{");
+	for (i = 0; i < NR_MEMINFO; i++)
+		j_unum(o, meminfo_names[i], v[i]);
+	j_close(o, "}");
+}
+
+static __noinline void json_slabinfo(struct jout *o)
+{
+	int i;
+
+	j_open(o, "slabinfo", "[");
+	kmm_lock(&kmm.thread_lock);
+	kmm_lock(&kmm.cache_lock);
+	for (i = 0; i < kmm.nr_caches; i++) {
+		struct kmm_cache *s = kmm.caches[i];
+		struct kmm_slab_stats st;
+
+		if (!s)
+			continue;
+		kmm_slab_stats(s, &st);
+		j_open(o, NULL, "{");
+		j_text(o, "name", s->name);
+		j_unum(o, "active_objs", st.active_objs);
+		j_unum(o, "num_objs", st.num_objs);
+		j_unum(o, "objsize", s->size);
+		j_unum(o, "objperslab", s->objects);
+		j_unum(o, "pagesperslab", 1u << s->order);
+		j_unum(o, "num_slabs", st.num_slabs);
+		j_close(o, "}");
+	}
+	kmm_unlock(&kmm.cache_lock);
+	kmm_unlock(&kmm.thread_lock);
+	j_close(o, "]");
+}
+
+static __noinline void json_buddyinfo(struct jout *o)
+{
+	unsigned long nr[NR_PAGE_ORDERS];
+	int t, i;
+
+	j_open(o, "buddyinfo", "{");
+	for (t = 0; t < NR_ZONE_TYPES; t++) {
+		kmm_buddy_counts((enum zone_type)t, nr);
+		j_open(o, zone_names[t], "[");
+		for (i = 0; i < NR_PAGE_ORDERS; i++)
+			j_unum(o, NULL, nr[i]);
+		j_close(o, "]");
+	}
+	j_close(o, "}");
+}
+
+static int json_area(void *arg, uintptr_t start, size_t size,
+		     const void *caller, size_t pages)
+{
+	struct jout *o = arg;
+
+	j_open(o, NULL, "{");
+	j_hex(o, "start", start);
+	j_hex(o, "end", start + size);
+	j_unum(o, "size", size);
+	j_hex(o, "caller", (uintptr_t)caller);
+	j_unum(o, "pages", pages);
+	j_close(o, "}");
+	return 0;
+}
+
+/* The whole report as one JSON document; kmm_dump(3) has the schema. */
+static __noinline int report_json(int fd, const char *reason)
+{
+	struct jout o = { .fd = fd };
+
+	j_puts(&o, "{");
+	json_header(&o, reason);
+	json_meminfo(&o);
+	json_slabinfo(&o);
+	json_buddyinfo(&o);
+	j_open(&o, "vmallocinfo", "[");
+	kmm_vmalloc_foreach(json_area, &o);
+	j_close(&o, "]");
+	j_puts(&o, "}\n");
+	j_flush(&o);
+	return o.err;
+}
+
+static int report(int fd, const char *reason)
+{
+	if (kmm.opt.stats_format == KMM_STATS_JSON)
+		return report_json(fd, reason);
+	return report_text(fd, reason);
+}
+
 static int dump(int fd, const char *what)
 {
 	if (!what) {
@@ -216,7 +495,9 @@ static int dump(int fd, const char *what)
 		return -1;
 	}
 	if (!strcmp(what, "report"))
-		return report_text(fd, "dump");
+		return report(fd, "dump");
+	if (!strcmp(what, "json"))
+		return report_json(fd, "dump");
 	return dump_proc(fd, what);
 }
 
@@ -287,7 +568,7 @@ void kmm_stats_at_exit(void)
 	if (fd < 0)
 		return;
 	kmm_track_enter();
-	report_text(fd, "exit");
+	report(fd, "exit");
 	kmm_track_leave();
 	if (opened)
 		kmm_os_close(fd);

@@ -894,6 +894,30 @@ uintptr_t __kmm_vmalloc_next_mapping(uintptr_t a, uintptr_t *end)
 	return lo;
 }
 
+/*
+ * Calls fn for each area, under vmap_lock, with its range and size (the
+ * guard page included, as vmallocinfo shows them), its caller and its
+ * pages; stops at the first nonzero return, and returns it.
+ */
+int kmm_vmalloc_foreach(int (*fn)(void *arg, uintptr_t start, size_t size,
+				  const void *caller, size_t pages),
+			void *arg)
+{
+	size_t i;
+	int ret = 0;
+
+	kmm_lock(&kmm.vmap_lock);
+	for (i = 0; i < vmap_cap && ret == 0; i++) {
+		struct vmap_area *va = &vmap_table[i];
+
+		if (va->start)
+			ret = fn(arg, va->start, va->size + PAGE_SIZE,
+				 va->caller, va->size >> PAGE_SHIFT);
+	}
+	kmm_unlock(&kmm.vmap_lock);
+	return ret;
+}
+
 void kmm_vmalloc_fork_prepare(void)
 {
 	kmm_lock(&kmm.vmap_lock);

@@ -30,6 +30,9 @@ struct kmm_vmalloc_stats {
 };
 void kmm_vmalloc_stats(struct kmm_vmalloc_stats *st);
 int kmm_vmallocinfo(int fd);
+int kmm_vmalloc_foreach(int (*fn)(void *arg, uintptr_t start, size_t size,
+				  const void *caller, size_t pages),
+			void *arg);
 
 /* For the leak scan (leak.c), kmm.vmap_lock held: the areas in address
  * order, the area around an address, and the mappings that are not the

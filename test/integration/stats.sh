@@ -155,4 +155,42 @@ expect_eq "unwritable KMM_STATS_FILE: its warning" \
 	"kmm: warning: cannot open KMM_STATS_FILE $TEST_TMPDIR/no/such/dir/stats: No such file or directory; reports go to standard error" \
 	"$(grep '^kmm: warning' "$err")"
 check_header "$err" true
+
+# 8. KMM_STATS_FORMAT=json: the whole report as one JSON document with the
+# schema of kmm_dump(3).
+if command -v python3 >/dev/null 2>&1; then
+	out=$(KMM_STATS=1 KMM_STATS_FORMAT=json LD_PRELOAD=$KMM_LIB "$hold" 2>"$err")
+	expect_eq "KMM_STATS_FORMAT=json hold: stdout" held "$out"
+	python3 -m json.tool "$err" >/dev/null ||
+		fail "KMM_STATS_FORMAT=json" "one JSON document" "$(head -c 500 "$err")"
+	python3 - "$err" <<'PY' || fail "KMM_STATS_FORMAT=json" "kmm_dump(3)'s schema" "$(head -c 800 "$err")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["program"] == "hold", d["program"]
+assert isinstance(d["pid"], int) and d["pid"] > 0
+assert isinstance(d["elapsed_s"], float) and d["elapsed_s"] >= 0
+assert d["reason"] == "exit"
+assert d["options"]["KMM_STATS"] == {"value": "1", "source": "environment"}
+assert d["options"]["KMM_STATS_FORMAT"] == {"value": "json", "source": "environment"}
+assert d["options"]["KMM_RETAIN"]["source"] == "default"
+mi = d["meminfo"]
+for k in ("MemTotal", "MemFree", "MemReleased", "MemUsed", "Slab",
+          "PageTables", "VmallocUsed"):
+    assert isinstance(mi[k], int), k
+assert mi["VmallocUsed"] >= 8 << 20
+slabs = {c["name"]: c for c in d["slabinfo"]}
+k = slabs["kmalloc-112"] if "kmalloc-112" in slabs else slabs["kmalloc-128"]
+assert k["active_objs"] >= 1 and k["num_objs"] >= k["active_objs"]
+for c in d["slabinfo"]:
+    assert c["num_objs"] == c["num_slabs"] * c["objperslab"], c
+assert len(d["buddyinfo"]["Normal"]) == 11
+assert len(d["buddyinfo"]["DMA32"]) == 11
+big = [a for a in d["vmallocinfo"] if a["size"] >= 8 << 20]
+assert big, d["vmallocinfo"]
+a = big[0]
+assert int(a["end"], 16) - int(a["start"], 16) == a["size"]
+assert a["pages"] * 4096 + 4096 == a["size"]
+assert a["caller"].startswith("0x")
+PY
+fi
 exit 0

@@ -8,7 +8,10 @@
  * with MemTotal, whose values mean what kmm_dump(3) says (MemTotal, MemFree,
  * MemReleased and PageTables from the zones, Slab the sum of slabinfo,
  * VmallocUsed and MemUsed following vmalloc and kmalloc exactly);
- * vmallocinfo "0x<start>-0x<end> <size> <caller> ... vmalloc" lines; an
+ * vmallocinfo "0x<start>-0x<end> <size> <caller> ... vmalloc" lines;
+ * "report" has the header (Program, Pid, Version, Elapsed, Reason "dump",
+ * one KMM_* line per option) and the four reports after their titles;
+ * "json" is one object on one line, header first; an
  * unknown report fails with EINVAL and a bad descriptor with EBADF, writing
  * nothing.
  */
@@ -430,9 +433,65 @@ static void test_errors(void)
 	close(fd);
 }
 
+static void test_report(void)
+{
+	static const char *const titles[] = {
+		"== kmm ==", "== meminfo ==", "== slabinfo ==",
+		"== buddyinfo ==", "== vmallocinfo ==",
+	};
+	char *text = ut_dump("report"), *lines[1024], pid[32];
+	size_t n, i, t = 0, opts = 0;
+
+	expect_nonnull(text);
+	n = split_lines(text, lines, ARRAY_SIZE(lines));
+	expect_ge(n, 20);
+	snprintf(pid, sizeof(pid), "Pid:      %d", (int)getpid());
+	expect_str_eq(lines[0], "== kmm ==");
+	expect_str_eq(lines[1], "Program:  dump_format");
+	expect_str_eq(lines[2], pid);
+	expect_str_eq(lines[3], "Version:  " PACKAGE_VERSION);
+	expect(!strncmp(lines[4], "Elapsed:  ", 10) &&
+		       strstr(lines[4], " s") != NULL,
+	       "report: expected \"Elapsed:  <seconds> s\", got \"%s\"",
+	       lines[4]);
+	expect_str_eq(lines[5], "Reason:   dump");
+	for (i = 6; i < n && !strncmp(lines[i], "KMM_", 4); i++)
+		opts++;
+	/* KMM_MEMORY_LIMIT ... KMM_DEBUG: every option of kmm(7). */
+	expect_ge(opts, 8);
+	for (i = 0; i < n && t < ARRAY_SIZE(titles); i++)
+		if (!strcmp(lines[i], titles[t]))
+			t++;
+	expect_eq(t, ARRAY_SIZE(titles));
+	free(text);
+}
+
+/* "json": one object from the header to the areas, ending the line. */
+static void test_json(void)
+{
+	char *text = ut_dump("json");
+	size_t n;
+
+	expect_nonnull(text);
+	n = strlen(text);
+	expect(!strncmp(text, "{\"program\":\"dump_format\",\"pid\":", 31),
+	       "json: expected {\"program\":\"dump_format\",\"pid\": first, "
+	       "got \"%.60s\"", text);
+	expect(n > 2 && !strcmp(text + n - 2, "}\n"),
+	       "json: expected to end with }\\n, got \"%s\"",
+	       n > 20 ? text + n - 20 : text);
+	expect(strstr(text, "\"reason\":\"dump\"") != NULL,
+	       "json: expected \"reason\":\"dump\" in \"%.200s\"", text);
+	expect(strstr(text, "\"slabinfo\":[{\"name\":\"kmalloc-") != NULL,
+	       "json: expected the kmalloc caches in \"%.200s\"", text);
+	free(text);
+}
+
 int main(void)
 {
 	test_init();
+	test_report();
+	test_json();
 	test_buddyinfo();
 	test_slabinfo();
 	test_meminfo();

@@ -9,7 +9,9 @@
  * the names of kmm's own scripts (KMM_TEST_*, KMM_LIB) are not; the
  * program's kmm_conf string sets defaults that the environment
  * overrides; kmm_options_print() shows every option and where its value
- * came from.
+ * came from; KMM_STATS_FORMAT takes text or json in any case;
+ * KMM_STATS_SIGNAL takes a signal by name (with or without SIG, any
+ * case, RTMIN+n) or number, and refuses KILL, STOP and nonsense.
  *
  * kmm_parse_options() is called again for each case, with the
  * environment and kmm_conf set for it (this program defines kmm_conf:
@@ -18,11 +20,14 @@
  */
 #include "ut.h"
 
+#include <signal.h>
+
 const char *kmm_conf;
 
 static const char *const option_vars[] = {
 	"KMM_MEMORY_LIMIT", "KMM_RETAIN", "KMM_VMALLOC_THRESHOLD",
-	"KMM_STATS", "KMM_STATS_FILE", "KMM_DEBUG", "KMM_LEAKS",
+	"KMM_STATS", "KMM_STATS_FILE", "KMM_STATS_FORMAT", "KMM_STATS_SIGNAL",
+	"KMM_DEBUG", "KMM_LEAKS",
 };
 
 static void parse(void *arg)
@@ -245,6 +250,60 @@ static void test_conf(void)
 	quiet("", NULL);
 }
 
+static void test_words(void)
+{
+	static const struct {
+		const char *env;
+		int sig;
+	} sigs[] = {
+		{ "KMM_STATS_SIGNAL=SIGUSR2", SIGUSR2 },
+		{ "KMM_STATS_SIGNAL=usr1", SIGUSR1 },
+		{ "KMM_STATS_SIGNAL=SigHup", SIGHUP },
+		{ "KMM_STATS_SIGNAL=12", 12 },
+		{ "KMM_STATS_SIGNAL=none", 0 },
+		{ "KMM_STATS_SIGNAL=SIGWINCH", SIGWINCH },
+	};
+	char env[64], buf[24];
+	size_t i;
+
+	quiet(NULL, "KMM_STATS_FORMAT=json");
+	expect_eq_i(kmm.opt.stats_format, KMM_STATS_JSON);
+	quiet(NULL, "KMM_STATS_FORMAT=JSON");
+	expect_eq_i(kmm.opt.stats_format, KMM_STATS_JSON);
+	quiet(NULL, "KMM_STATS_FORMAT=Text");
+	expect_eq_i(kmm.opt.stats_format, KMM_STATS_TEXT);
+	warns("stats_format=json", "KMM_STATS_FORMAT=xml",
+	      "KMM_STATS_FORMAT=xml is not text or json; using json from "
+	      "kmm_conf");
+	expect_eq_i(kmm.opt.stats_format, KMM_STATS_JSON);
+
+	for (i = 0; i < ARRAY_SIZE(sigs); i++) {
+		quiet(NULL, sigs[i].env);
+		expect(kmm.opt.stats_signal == sigs[i].sig,
+		       "%s: expected signal %d, got %d", sigs[i].env,
+		       sigs[i].sig, kmm.opt.stats_signal);
+	}
+	snprintf(env, sizeof(env), "KMM_STATS_SIGNAL=RTMIN+2");
+	quiet(NULL, env);
+	expect_eq_i(kmm.opt.stats_signal, SIGRTMIN + 2);
+	expect_str_eq(kmm_signal_name(buf, SIGRTMIN + 2), "SIGRTMIN+2");
+	expect_str_eq(kmm_signal_name(buf, SIGUSR2), "SIGUSR2");
+	expect_str_eq(kmm_signal_name(buf, 0), "none");
+	warns(NULL, "KMM_STATS_SIGNAL=KILL",
+	      "KMM_STATS_SIGNAL=KILL is not a signal that can be caught; "
+	      "using the default none");
+	warns(NULL, "KMM_STATS_SIGNAL=SIGSTOP",
+	      "KMM_STATS_SIGNAL=SIGSTOP is not a signal that can be caught; "
+	      "using the default none");
+	warns(NULL, "KMM_STATS_SIGNAL=USR3",
+	      "KMM_STATS_SIGNAL=USR3 is not a signal that can be caught; "
+	      "using the default none");
+	warns(NULL, "KMM_STATS_SIGNAL=999",
+	      "KMM_STATS_SIGNAL=999 is not a signal that can be caught; "
+	      "using the default none");
+	expect_eq_i(kmm.opt.stats_signal, 0);
+}
+
 static void test_print(void)
 {
 	char tmpl[] = "/tmp/kmm-ut-opt-XXXXXX";
@@ -258,6 +317,8 @@ static void test_print(void)
 		"> KMM_VMALLOC_THRESHOLD=64K (environment)\n",
 		"> KMM_STATS=1 (kmm_conf)\n",
 		"> KMM_STATS_FILE= (default)\n",
+		"> KMM_STATS_FORMAT=text (default)\n",
+		"> KMM_STATS_SIGNAL=none (default)\n",
 		"> KMM_DEBUG=0 (default)\n",
 		"> KMM_LEAKS=0 (default)\n",
 	};
@@ -285,6 +346,7 @@ int main(void)
 	test_memory_limit();
 	test_names();
 	test_conf();
+	test_words();
 	test_print();
 	/* Back to the defaults of an empty environment. */
 	quiet(NULL, NULL);
