@@ -14,7 +14,9 @@
  * scanned in turn (it is then black).  What is white when the stack is
  * empty is unreferenced: it is reported, grouped by allocation site when
  * one is known, else by cache (slab objects) or by kind and size (runs
- * and areas), with counts and bytes, the largest group first.
+ * and areas), with counts and bytes, the largest group first.  A second
+ * phase marks what white objects reach (spread()): those are reported
+ * last, as indirect, as LeakSanitizer does.
  *
  * Roots: every readable, writable, private mapping of /proc/self/maps
  * (the data and bss of every loaded object, the heap of brk, every
@@ -28,6 +30,9 @@
  * Roots are read through the kernel (kmm_os_peek: process_vm_readv on
  * this process), so a page that cannot be read (a guard page, a guard
  * region, a file mapping past its end) is skipped, never faulted on.
+ * Pages that are neither in memory nor in swap (/proc/self/pagemap) are
+ * skipped unread: never touched, they hold no pointer, and the unused
+ * megabytes of every thread's stack cost nothing.
  *
  * In use or free: a free slab object carries its free mark (slab.h),
  * which an object handed out has cleared, so the scan reads the state of
@@ -35,12 +40,12 @@
  * quarantine (track.c) is emptied first.
  *
  * Bookkeeping comes from the page allocator, before any lock is taken:
- * per zone, one mark bit per 16 bytes of the pages in use and, per page,
- * the distance back to the head of the kmalloc run it belongs to (runs
- * are not compound pages); one bit per vmalloc area; the gray stack (on
- * overflow, the scan goes over the marked objects again until nothing
- * new is marked); the table of groups.  None of it lies in a root: it is
- * zone memory.
+ * per zone, three bits (struct bits) per 16 bytes of the pages in use
+ * and, per page, the distance back to the head of the kmalloc run it
+ * belongs to (runs are not compound pages); three bits per vmalloc area;
+ * the gray stack (on overflow, the scan goes over the marked objects
+ * again until nothing new is marked); the table of groups.  None of it
+ * lies in a root: it is zone memory.
  *
  * Locking: from the walk of the heap to the end of the sweep the scan
  * holds kmm.vmap_lock (registered areas stay registered and mapped) and
@@ -76,8 +81,9 @@
 #define CHUNK_PAGES (1UL << CHUNK_SHIFT)
 #define ZONE_PAGES (ZONE_SIZE >> PAGE_SHIFT)
 #define ZONE_CHUNKS (ZONE_PAGES / CHUNK_PAGES)
-/* Per chunk page: its mark and seen words and its run head distance. */
-#define CHUNK_BYTES_PER_PAGE (2 * PAGE_MARK_WORDS * 8 + sizeof(uint16_t))
+/* Per chunk page: its bits of each 64 grains, its run head distance. */
+#define CHUNK_BYTES_PER_PAGE \
+	(PAGE_MARK_WORDS * sizeof(struct bits) + sizeof(uint16_t))
 
 #define STACK_BYTES (256UL << 10)
 #define GROUP_SLOTS 1024	/* a power of two */
@@ -88,9 +94,15 @@
 
 enum leak_kind { KIND_SLAB, KIND_RUN, KIND_AREA };
 
+/* Colours of 64 objects (one bit each; a bit per 16 bytes in zones). */
+struct bits {
+	uint64_t mark;		/* reached from a root */
+	uint64_t seen;		/* in use at the walk: may be reported */
+	uint64_t ind;		/* reached from an unreferenced object */
+};
+
 struct leak_chunk {
-	uint64_t *marks;	/* PAGE_MARK_WORDS per page: reached */
-	uint64_t *seen;		/* the same: in use at the walk */
+	struct bits *bits;	/* PAGE_MARK_WORDS per page */
 	uint16_t *heads;	/* 0, or pages back to the run head + 1 */
 	size_t bytes;
 };
@@ -112,6 +124,7 @@ struct leak_group {
 	size_t size;		/* of each object */
 	unsigned char kind;	/* enum leak_kind */
 	bool used;
+	bool indirect;		/* reached from unreferenced objects */
 	unsigned long count;
 	size_t bytes;
 	uintptr_t sample[SAMPLES];
@@ -131,13 +144,14 @@ struct leak_state {
 	unsigned int nr_zones;
 	uintptr_t lo, hi;		/* no object outside [lo, hi) */
 
-	uint64_t *area_marks;
+	struct bits *area_marks;
 	size_t area_bits;		/* areas tracked */
 	size_t nr_areas;		/* registered at the walk */
 
 	struct gray *stack;
 	size_t depth;
 	bool overflow;
+	uintptr_t from;		/* second phase: the object scanned */
 
 	struct leak_group *groups;
 	size_t nr_groups;
@@ -146,9 +160,11 @@ struct leak_state {
 	char *peek;			/* PEEK_BYTES */
 	char *maps;			/* MAPS_BYTES */
 	bool peek_refused;		/* read roots directly */
+	int pagemap;			/* /proc/self/pagemap, or -1 */
+	uint64_t pm[PEEK_BYTES / PAGE_SIZE];
 	uintptr_t sp;			/* the calling thread's */
 
-	unsigned long in_use, leaked;
+	unsigned long in_use, leaked, indirect;
 	size_t leaked_bytes, root_bytes;
 };
 
@@ -185,7 +201,7 @@ static void book_free_all(struct leak_state *st, size_t area_bytes)
 
 	for (i = 0; i < st->nr_zones; i++)
 		for (c = 0; c < ZONE_CHUNKS; c++)
-			book_free(st->zones[i].chunk[c].marks,
+			book_free(st->zones[i].chunk[c].bits,
 				  st->zones[i].chunk[c].bytes);
 	book_free(st->area_marks, area_bytes);
 	book_free(st->stack, STACK_BYTES);
@@ -219,11 +235,10 @@ static int book_zones(struct leak_state *st)
 			size_t pages = MIN(CHUNK_PAGES, end - c * CHUNK_PAGES);
 
 			ch->bytes = pages * CHUNK_BYTES_PER_PAGE;
-			ch->marks = book_alloc(ch->bytes);
-			if (!ch->marks)
+			ch->bits = book_alloc(ch->bytes);
+			if (!ch->bits)
 				return -1;
-			ch->seen = ch->marks + pages * PAGE_MARK_WORDS;
-			ch->heads = (uint16_t *)(ch->seen +
+			ch->heads = (uint16_t *)(ch->bits +
 						 pages * PAGE_MARK_WORDS);
 		}
 	}
@@ -242,8 +257,9 @@ static struct leak_zone *leak_zone_of(struct leak_state *st,
 	return &st->zones[i];
 }
 
-/* The word and bit that mark the object starting at a, of zone lz. */
-static uint64_t *zone_mark(struct leak_zone *lz, uintptr_t a, uint64_t *bit)
+/* The bits and the bit of the object starting at a, of zone lz. */
+static struct bits *zone_mark(struct leak_zone *lz, uintptr_t a,
+			      uint64_t *bit)
 {
 	unsigned long pfn = (a - zone_base(lz->z)) >> PAGE_SHIFT;
 	struct leak_chunk *ch = &lz->chunk[pfn >> CHUNK_SHIFT];
@@ -251,17 +267,7 @@ static uint64_t *zone_mark(struct leak_zone *lz, uintptr_t a, uint64_t *bit)
 		       ((a & (PAGE_SIZE - 1)) >> GRAIN_SHIFT);
 
 	*bit = 1ull << (grain & 63);
-	return &ch->marks[grain >> 6];
-}
-
-/* Its seen word: the same place in the next array. */
-static uint64_t *seen_word(struct leak_zone *lz, uintptr_t a,
-			   const uint64_t *mark)
-{
-	unsigned long pfn = (a - zone_base(lz->z)) >> PAGE_SHIFT;
-	struct leak_chunk *ch = &lz->chunk[pfn >> CHUNK_SHIFT];
-
-	return ch->seen + (mark - ch->marks);
+	return &ch->bits[grain >> 6];
 }
 
 static uint16_t *run_head(struct leak_zone *lz, unsigned long pfn)
@@ -282,8 +288,9 @@ static bool object_free(const struct kmm_cache *s, const void *obj)
  * Read without locks: flags and links may change under the scan, so each
  * is checked before it is followed.
  */
-static uint64_t *find_zone_object(struct leak_state *st, struct kmm_zone *z,
-				  uintptr_t a, struct gray *obj, uint64_t *bit)
+static struct bits *find_zone_object(struct leak_state *st,
+				     struct kmm_zone *z, uintptr_t a,
+				     struct gray *obj, uint64_t *bit)
 {
 	struct leak_zone *lz = leak_zone_of(st, z);
 	struct kmm_page *map = zone_mem_map(z), *page;
@@ -334,9 +341,9 @@ static uint64_t *find_zone_object(struct leak_state *st, struct kmm_zone *z,
 	return zone_mark(lz, obj->start, bit);
 }
 
-/* The object a points into, and its mark; NULL if none. */
-static uint64_t *find_object(struct leak_state *st, uintptr_t a,
-			     struct gray *obj, uint64_t *bit)
+/* The object a points into, and its bits; NULL if none. */
+static struct bits *find_object(struct leak_state *st, uintptr_t a,
+				struct gray *obj, uint64_t *bit)
 {
 	struct kmm_zone *z = kmm_addr_zone((void *)a);
 	long i;
@@ -359,22 +366,33 @@ static void push(struct leak_state *st, const struct gray *obj)
 	st->stack[st->depth++] = *obj;
 }
 
-/* Marks what each word of [p, end) points into; grays what was white. */
+/*
+ * Marks what each word of [p, end) points into; grays what was white.
+ * In the second phase (st->from set) it marks what an unreferenced
+ * object reaches, other than itself, as reached only so (ind).
+ */
 static void scan_words(struct leak_state *st, const uintptr_t *p,
 		       const uintptr_t *end)
 {
 	struct gray obj;
-	uint64_t *w, bit;
+	struct bits *b;
+	uint64_t bit;
 
 	for (; p < end; p++) {
 		uintptr_t v = *p;
 
 		if (v < st->lo || v >= st->hi)
 			continue;
-		w = find_object(st, v, &obj, &bit);
-		if (!w || (*w & bit))
+		b = find_object(st, v, &obj, &bit);
+		if (!b || (b->mark & bit))
 			continue;
-		*w |= bit;
+		if (st->from) {
+			if ((b->ind & bit) || obj.start == st->from)
+				continue;
+			b->ind |= bit;
+		} else {
+			b->mark |= bit;
+		}
 		push(st, &obj);
 	}
 }
@@ -401,7 +419,8 @@ struct leak_obj {
 	const struct kmm_cache *s;	/* KIND_SLAB */
 	uintptr_t start;
 	size_t len;
-	uint64_t *mark, *seen, bit;	/* seen: NULL for areas */
+	struct bits *b;
+	uint64_t bit;
 	const void *caller;		/* KIND_AREA */
 };
 
@@ -409,8 +428,7 @@ typedef void (*object_fn)(struct leak_state *st, struct leak_obj *o);
 
 static void zone_obj(struct leak_obj *o, struct leak_zone *lz)
 {
-	o->mark = zone_mark(lz, o->start, &o->bit);
-	o->seen = seen_word(lz, o->start, o->mark);
+	o->b = zone_mark(lz, o->start, &o->bit);
 }
 
 static void walk_zone(struct leak_state *st, struct leak_zone *lz,
@@ -470,7 +488,7 @@ static void walk(struct leak_state *st, object_fn fn)
 		walk_zone(st, &st->zones[z], fn);
 	for (i = 0; i < st->area_bits && i < st->nr_areas; i++) {
 		o.start = __kmm_vmalloc_nth(i, &o.len, &o.caller);
-		o.mark = &st->area_marks[i >> 6];
+		o.b = &st->area_marks[i >> 6];
 		o.bit = 1ull << (i & 63);
 		fn(st, &o);
 	}
@@ -482,8 +500,7 @@ static void note_object(struct leak_state *st, struct leak_obj *o)
 	st->in_use++;
 	st->lo = MIN(st->lo, o->start);
 	st->hi = MAX(st->hi, o->start + o->len);
-	if (o->seen)
-		*o->seen |= o->bit;
+	o->b->seen |= o->bit;
 	if (o->kind == KIND_RUN) {
 		struct kmm_zone *z = kmm_addr_zone((void *)o->start);
 		struct leak_zone *lz = leak_zone_of(st, z);
@@ -497,7 +514,7 @@ static void note_object(struct leak_state *st, struct leak_obj *o)
 /* A marked object is scanned again (the gray stack had overflowed). */
 static void rescan_object(struct leak_state *st, struct leak_obj *o)
 {
-	if (!(*o->mark & o->bit))
+	if (!(o->b->mark & o->bit))
 		return;
 	scan_words(st, (const uintptr_t *)o->start,
 		   (const uintptr_t *)(o->start + o->len));
@@ -512,7 +529,79 @@ static void rescan(struct leak_state *st)
 	}
 }
 
+/*
+ * Second phase, as LeakSanitizer tells direct from indirect leaks: what
+ * an unreferenced object reaches is marked ind, so that the report puts
+ * first the objects nothing reaches at all (a lost list shows as its
+ * head, its nodes as indirect).  Objects of a lost cycle are all ind.
+ */
+static void spread_from(struct leak_state *st, struct leak_obj *o)
+{
+	if ((o->b->mark & o->bit) || !(o->b->seen & o->bit) ||
+	    (o->b->ind & o->bit))
+		return;
+	st->from = o->start;
+	scan_words(st, (const uintptr_t *)o->start,
+		   (const uintptr_t *)(o->start + o->len));
+	drain(st);
+}
+
+/* On overflow, what is marked ind is scanned again, until stable. */
+static void respread_object(struct leak_state *st, struct leak_obj *o)
+{
+	if (!(o->b->ind & o->bit) || (o->b->mark & o->bit))
+		return;
+	st->from = o->start;
+	scan_words(st, (const uintptr_t *)o->start,
+		   (const uintptr_t *)(o->start + o->len));
+	drain(st);
+}
+
+static void spread(struct leak_state *st)
+{
+	walk(st, spread_from);
+	while (st->overflow) {
+		st->overflow = false;
+		walk(st, respread_object);
+	}
+	st->from = 0;
+}
+
 /* ------------------------------------------------------------- roots */
+
+#define PM_PRESENT (1ull << 63)
+#define PM_SWAPPED (1ull << 62)
+
+/*
+ * Of the len bytes at a (within one buffer's worth of pages), how many
+ * to read, skipping first the pages never touched (neither present nor
+ * swapped): *a moves past those.  0 when all of them are.
+ */
+static size_t touched(struct leak_state *st, uintptr_t *a, uintptr_t b,
+		      size_t len)
+{
+	uintptr_t first = *a >> PAGE_SHIFT;
+	size_t pages = ((*a + len - 1) >> PAGE_SHIFT) - first + 1, i, j;
+	ssize_t n;
+
+	if (st->pagemap < 0)
+		return len;
+	n = kmm_os_pread(st->pagemap, st->pm, pages * sizeof(uint64_t),
+			 (off_t)(first * sizeof(uint64_t)));
+	if (n != (ssize_t)(pages * sizeof(uint64_t)))
+		return len;
+	for (i = 0; i < pages && !(st->pm[i] & (PM_PRESENT | PM_SWAPPED)); i++)
+		;
+	if (i == pages) {
+		*a = MIN(b, (first + pages) << PAGE_SHIFT);
+		return 0;
+	}
+	if (i)
+		*a = (first + i) << PAGE_SHIFT;
+	for (j = i; j < pages && (st->pm[j] & (PM_PRESENT | PM_SWAPPED)); j++)
+		;
+	return MIN(b, (first + j) << PAGE_SHIFT) - *a;
+}
 
 /*
  * Scans [a, b) of a root through the kernel, a buffer at a time; a page
@@ -524,6 +613,10 @@ static void scan_root_range(struct leak_state *st, uintptr_t a, uintptr_t b)
 	while (a + sizeof(uintptr_t) <= b) {
 		size_t len = MIN(b - a, PEEK_BYTES - (a & (PAGE_SIZE - 1)));
 		ssize_t n;
+
+		len = touched(st, &a, b, len);
+		if (!len)
+			continue;
 
 		if (st->peek_refused) {
 			st->root_bytes += b - a;
@@ -640,6 +733,7 @@ static int scan_roots(struct leak_state *st)
 
 	if (fd < 0)
 		return -1;
+	st->pagemap = kmm_os_open_read("/proc/self/pagemap");
 	for (;;) {
 		char *line = st->maps, *nl;
 
@@ -657,6 +751,8 @@ static int scan_roots(struct leak_state *st)
 		memmove(st->maps, line, have);
 	}
 	kmm_os_close(fd);
+	if (st->pagemap >= 0)
+		kmm_os_close(st->pagemap);
 	return n < 0 ? -1 : 0;
 }
 
@@ -674,10 +770,10 @@ static const void *object_site(enum leak_kind kind, const void *caller)
 
 static struct leak_group *group_of(struct leak_state *st, enum leak_kind kind,
 				   const struct kmm_cache *s, size_t len,
-				   const void *site)
+				   const void *site, bool indirect)
 {
-	uintptr_t h = ((uintptr_t)site ^ (uintptr_t)s ^ len ^ kind) *
-		      0x9e3779b97f4a7c15ull;
+	uintptr_t h = ((uintptr_t)site ^ (uintptr_t)s ^ len ^ kind ^
+		       (uintptr_t)indirect << 8) * 0x9e3779b97f4a7c15ull;
 	size_t i = (size_t)(h >> 54) & (GROUP_SLOTS - 1), probes;
 
 	for (probes = 0; probes < GROUP_SLOTS - 1;
@@ -693,11 +789,12 @@ static struct leak_group *group_of(struct leak_state *st, enum leak_kind kind,
 			g->cache = s;
 			g->size = len;
 			g->site = site;
+			g->indirect = indirect;
 			st->nr_groups++;
 			return g;
 		}
 		if (g->kind == kind && g->cache == s && g->size == len &&
-		    g->site == site)
+		    g->site == site && g->indirect == indirect)
 			return g;
 	}
 	st->groups_full = true;
@@ -708,14 +805,17 @@ static struct leak_group *group_of(struct leak_state *st, enum leak_kind kind,
 static void note_leak(struct leak_state *st, struct leak_obj *o)
 {
 	struct leak_group *g;
+	bool ind;
 
 	/* Reached, or made after the walk: not reported. */
-	if ((*o->mark & o->bit) || (o->seen && !(*o->seen & o->bit)))
+	if ((o->b->mark & o->bit) || !(o->b->seen & o->bit))
 		return;
+	ind = (o->b->ind & o->bit) != 0;
 	st->leaked++;
+	st->indirect += ind;
 	st->leaked_bytes += o->len;
 	g = group_of(st, o->kind, o->s, o->len,
-		     object_site(o->kind, o->caller));
+		     object_site(o->kind, o->caller), ind);
 	if (!g)
 		return;
 	if (g->count < SAMPLES) {
@@ -727,7 +827,19 @@ static void note_leak(struct leak_state *st, struct leak_obj *o)
 	g->bytes += o->len;
 }
 
-/* Largest first: the groups are packed at the front, then sorted. */
+/* Before a: direct before indirect, then more bytes first. */
+static bool group_before(const struct leak_group *a,
+			 const struct leak_group *b)
+{
+	if (a->indirect != b->indirect)
+		return !a->indirect;
+	return a->bytes > b->bytes;
+}
+
+/*
+ * Direct groups first, each kind largest first: the groups are packed at
+ * the front, then sorted.
+ */
 static void sort_groups(struct leak_state *st)
 {
 	struct leak_group *g = st->groups, tmp;
@@ -738,7 +850,7 @@ static void sort_groups(struct leak_state *st)
 			g[n++] = g[i];
 	for (i = 1; i < n; i++) {
 		tmp = g[i];
-		for (j = i; j > 0 && g[j - 1].bytes < tmp.bytes; j--)
+		for (j = i; j > 0 && group_before(&tmp, &g[j - 1]); j--)
 			g[j] = g[j - 1];
 		g[j] = tmp;
 	}
@@ -773,6 +885,10 @@ static __noinline void print_group(struct out *o, const struct leak_group *g)
 	if (g->site)
 		n += kmm_snprintf(o->buf + n, sizeof(o->buf) - (size_t)n,
 				  ", allocated at %p", g->site);
+	n = MIN(n, (int)sizeof(o->buf) - 1);
+	if (g->indirect)
+		n += kmm_snprintf(o->buf + n, sizeof(o->buf) - (size_t)n,
+				  " (indirect: reached only from unreferenced objects)");
 	out_send(o, n);
 }
 
@@ -831,9 +947,9 @@ static __noinline int print_report(struct leak_state *st, int fd)
 	}
 	if (st->leaked)
 		n = kmm_snprintf(o->buf, sizeof(o->buf),
-				 "kmm: leak summary: %lu unreferenced object%s, %zu bytes, in %zu group%s%s",
+				 "kmm: leak summary: %lu unreferenced object%s (%lu indirect), %zu bytes, in %zu group%s%s",
 				 st->leaked, st->leaked == 1 ? "" : "s",
-				 st->leaked_bytes, st->nr_groups,
+				 st->indirect, st->leaked_bytes, st->nr_groups,
 				 st->nr_groups == 1 ? "" : "s",
 				 st->groups_full ? " (and more)" : "");
 	else
@@ -866,6 +982,7 @@ static __noinline int scan_locked(struct leak_state *st)
 	if (scan_roots(st) < 0)
 		return -1;
 	rescan(st);
+	spread(st);
 	walk(st, note_leak);
 	sort_groups(st);
 	return 0;
@@ -892,8 +1009,8 @@ static __noinline long leak_scan(int fd)
 		goto out;
 	st->sp = sp;
 	/* Room for the areas now and some made before the lock is taken. */
-	area_bytes = ALIGN_UP((__kmm_vmalloc_count() + 4096) / 8 + 8, 8);
-	st->area_bits = area_bytes * 8;
+	st->area_bits = ALIGN_UP(__kmm_vmalloc_count() + 4096, 64);
+	area_bytes = st->area_bits / 64 * sizeof(struct bits);
 	st->area_marks = book_alloc(area_bytes);
 	st->stack = book_alloc(STACK_BYTES);
 	st->groups = book_alloc(GROUP_SLOTS * sizeof(struct leak_group));

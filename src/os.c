@@ -249,6 +249,19 @@ ssize_t kmm_os_read(int fd, void *buf, size_t len)
 	return n;
 }
 
+ssize_t kmm_os_pread(int fd, void *buf, size_t len, off_t off)
+{
+	int saved = errno;
+	ssize_t n;
+
+	do {
+		n = pread(fd, buf, len, off);
+	} while (n < 0 && errno == EINTR);
+	if (n >= 0)
+		errno = saved;
+	return n;
+}
+
 /*
  * Copies len bytes of this process at src to dst through the kernel
  * (process_vm_readv on itself), so a page that cannot be read (PROT_NONE,

@@ -31,6 +31,7 @@ const char *kmm_os_program(void);
 void kmm_os_close(int fd);
 int kmm_os_open_read(const char *path);
 ssize_t kmm_os_read(int fd, void *buf, size_t len);	/* -1 with errno */
+ssize_t kmm_os_pread(int fd, void *buf, size_t len, off_t off);
 ssize_t kmm_os_peek(void *dst, const void *src, size_t len);
 uint64_t kmm_os_random(void);
 pid_t kmm_os_gettid(void);

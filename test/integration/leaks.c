@@ -3,7 +3,8 @@
  * known sizes on every route (slab classes, a kmem_cache, a page run, a
  * vmalloc area), and not those still referenced from a global, from
  * inside another reachable heap object only, or from a thread-local
- * variable of another live thread only, nor those freed.
+ * variable of another live thread only, nor those freed.  A lost list's
+ * nodes behind its head are reported as indirect.
  *
  * leaks lost|none scan|exit
  *   lost  loses the LOST objects below; none loses nothing (the same
@@ -79,7 +80,7 @@ static void *tls_thread(void *arg)
 static __attribute__((noinline)) void make_objects(int lose)
 {
 	struct kmm_cache *cache;
-	void *lost[9];
+	void *lost[9], **list;
 	int i, n = 0;
 
 	lost[n++] = tagged(24, "lost-32");
@@ -97,6 +98,17 @@ static __attribute__((noinline)) void make_objects(int lose)
 	if (!lost[n])
 		exit(99);
 	strcpy(lost[n++], "lost-cache");
+
+	/* A list of three: the head is lost, its two nodes indirectly. */
+	list = tagged(56, "lost-list");
+	list[6] = tagged(56, "lost-node");
+	((void **)list[6])[6] = tagged(56, "lost-node");
+	if (!lose) {
+		free(((void **)list[6])[6]);
+		free(list[6]);
+		free(list);
+	}
+	list = NULL;
 
 	kept_global = tagged(48, "kept-global");
 	holder = tagged(sizeof(*holder), "kept-holder");
