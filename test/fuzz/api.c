@@ -8,8 +8,9 @@
  * input); zeroed allocations read as zero; objects of a cache with a
  * constructor come out constructed; alignments asked for are kept; and
  * kmm's own invariants hold (the target is built with KMM_BUG_ON on and
- * calls kmm_buddy_check() as it goes).  A failure aborts with the step
- * that broke it.
+ * calls kmm_buddy_check() as it goes); a leak scan (kmm_leak_scan) now
+ * and then completes over any state of the heap.  A failure aborts with
+ * the step that broke it.
  *
  * The byte stream is read as operations of a few bytes each: an opcode,
  * a slot of the table of live blocks, sizes and flags.  kmm is the
@@ -331,6 +332,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				broken("buddy invariants", NULL, 0);
 			break;
 		default:
+			/* The leak scan over whatever the heap holds now. */
+			if ((byte(&in) & 63) == 0 && kmm_leak_scan(-1) < 0)
+				broken("kmm_leak_scan failed", NULL, 0);
 			kmm_drain_local_pages();
 			break;
 		}
