@@ -80,6 +80,7 @@
 
 static struct kmm_cache cache_store[KMM_MAX_CACHES];
 uintptr_t kmm_free_cookie;
+uintptr_t kmm_freelist_secret;
 
 static inline void *freelist_ptr(uint64_t w)
 {
@@ -108,7 +109,7 @@ static inline void *get_freepointer(const struct kmm_cache *s, void *object)
 
 	if (unlikely(w[1] != free_mark(object, w[0])))
 		freelist_corrupted(s, object, w[0]);
-	return (void *)w[0];
+	return freeptr_decode(w, w[0]);
 }
 
 static inline void *slab_base(const struct kmm_page *page)
@@ -556,7 +557,7 @@ static void cut_unsound(struct kmm_cache *s, struct kmm_objlist *c)
 		    w[1] != free_mark(object, w[0]))
 			break;
 		prev = object;
-		object = (void *)w[0];
+		object = freeptr_decode(w, w[0]);
 		n++;
 	}
 	if (!object)
@@ -765,7 +766,8 @@ void kmm_slab_double_free(const struct kmm_cache *s, const void *obj,
 
 /*
  * A free object's mark does not match its free pointer (see slab.h):
- * "kmm: freelist corrupted in <cache> at <object> (free pointer <fp>)".
+ * "kmm: freelist corrupted in <cache> at <object> (free pointer <fp>)",
+ * fp as stored (encoded): the program's bytes when it overwrote it.
  * No function name: the pop is inlined in every allocation entry point.
  * The cache is found from c's place in its thread's array, so that the
  * inlined pops need not keep it at hand.

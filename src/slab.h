@@ -66,30 +66,46 @@ void kmm_slab_double_free(const struct kmm_cache *s, const void *obj,
 			  const char *fn) __attribute__((noreturn, cold));
 
 /*
- * Free lists run through the free objects: at s->offset a free object
- * holds its free pointer, and in the next word its mark, the xor of a
- * secret chosen at start-up, its address and its free pointer.  The mark
- * has two jobs.  A free that finds it is a double free, as glibc's
- * tcache key: a live object holds it only if the program wrote that
- * exact value there.  And a pop checks it before it trusts the pointer,
- * so a free pointer that a program overwrote (an overflow from a live
- * neighbour, a write after free) is reported, never followed: only what
- * kmm put on a list comes off it, each object once, since a pop clears
- * the mark and a list that loops back to an object handed out finds it
- * gone.  Two xors and a compare per pop, and no page lookup: a link
- * kmm did not write passes only with the secret.
+ * Free lists run through the free objects.  At s->offset a free object
+ * holds its free pointer, encoded (the kernel's
+ * CONFIG_SLAB_FREELIST_HARDENED, glibc's safe-linking): stored as
+ *
+ *   w[0] = next ^ kmm_freelist_secret ^ bswap(&w[0])
+ *
+ * so a read after free learns no heap address, and a write after free
+ * of a chosen address, or of a few low bytes, decodes to noise.  In the
+ * next word is its mark, the xor of a second secret (the mark's own, so
+ * that one leaked secret does not give the other), its address and
+ * the encoded word:
+ *
+ *   w[1] = kmm_free_cookie ^ object ^ w[0]
+ *
+ * The mark has two jobs.  A free that finds it is a double free, as
+ * glibc's tcache key: a live object holds it only if the program wrote
+ * that exact value there.  And a pop checks it before it decodes the
+ * link and trusts it, so a link that a program overwrote (an overflow
+ * from a live neighbour, a write after free) is reported, never
+ * followed: only what kmm put on a list comes off it, each object once,
+ * since a pop clears the mark and a list that loops back to an object
+ * handed out finds it gone.  This check authenticates the whole word:
+ * a check of the decoded pointer alone (is it an object of this cache?)
+ * passes a partial overwrite, which moves an xor-encoded pointer inside
+ * its page.  Per pop: two loads, four xors, a byte swap and a compare;
+ * no page lookup.
  * Each list knows its length too (c->count, the count in the slab's freelist word):
  * a list that ends early is corrupt as well.
  */
 extern uintptr_t kmm_free_cookie __attribute__((visibility("hidden")));
+extern uintptr_t kmm_freelist_secret __attribute__((visibility("hidden")));
 
-/* c's list holds object, whose mark does not match fp: abort. */
+/* c's list holds object, whose mark does not match its word w0: abort. */
 void kmm_freelist_corrupted(const struct kmm_objlist *c, const void *object,
-			    uintptr_t fp) __attribute__((noreturn, cold));
+			    uintptr_t w0) __attribute__((noreturn, cold));
 
-static __always_inline uintptr_t free_mark(const void *object, uintptr_t fp)
+/* The mark of an object free with the stored (encoded) word w0. */
+static __always_inline uintptr_t free_mark(const void *object, uintptr_t w0)
 {
-	return kmm_free_cookie ^ (uintptr_t)object ^ fp;
+	return kmm_free_cookie ^ (uintptr_t)object ^ w0;
 }
 
 static __always_inline uintptr_t *free_words(unsigned int offset,
@@ -98,16 +114,34 @@ static __always_inline uintptr_t *free_words(unsigned int offset,
 	return (uintptr_t *)((char *)object + offset);
 }
 
+/* What the free pointer stored at slot mixes with; its own inverse. */
+static __always_inline uintptr_t freeptr_key(const uintptr_t *slot)
+{
+	return kmm_freelist_secret ^ __builtin_bswap64((uintptr_t)slot);
+}
+
+static __always_inline uintptr_t freeptr_encode(const uintptr_t *slot,
+						const void *fp)
+{
+	return (uintptr_t)fp ^ freeptr_key(slot);
+}
+
+static __always_inline void *freeptr_decode(const uintptr_t *slot,
+					    uintptr_t w0)
+{
+	return (void *)(w0 ^ freeptr_key(slot));
+}
+
 /* object's free pointer, after its mark is checked; object is on list c. */
 static __always_inline void *objlist_next(const struct kmm_objlist *c,
 					  unsigned int offset, void *object)
 {
 	uintptr_t *w = free_words(offset, object);
-	uintptr_t fp = w[0];
+	uintptr_t w0 = w[0];
 
-	if (unlikely(w[1] != free_mark(object, fp)))
-		kmm_freelist_corrupted(c, object, fp);
-	return (void *)fp;
+	if (unlikely(w[1] != free_mark(object, w0)))
+		kmm_freelist_corrupted(c, object, w0);
+	return freeptr_decode(w, w0);
 }
 
 /* Links object to fp and marks it free. */
@@ -115,9 +149,10 @@ static __always_inline void set_freepointer(const struct kmm_cache *s,
 					    void *object, void *fp)
 {
 	uintptr_t *w = free_words(s->offset, object);
+	uintptr_t w0 = freeptr_encode(w, fp);
 
-	w[0] = (uintptr_t)fp;
-	w[1] = free_mark(object, (uintptr_t)fp);
+	w[0] = w0;
+	w[1] = free_mark(object, w0);
 }
 
 /*
@@ -160,11 +195,14 @@ static __always_inline void objlist_push(const struct kmm_cache *s,
 	void *head = c->freelist;
 
 	/* check_double_free(), with the secret loaded once. */
+	uintptr_t w0;
+
 	if (unlikely(w[1] == (key ^ w[0]) || object == head))
 		kmm_slab_double_free(s, object, fn);
-	w[1] = key ^ (uintptr_t)head;
+	w0 = freeptr_encode(w, head);
+	w[1] = key ^ w0;
 	c->freelist = object;
-	w[0] = (uintptr_t)head;
+	w[0] = w0;
 	c->count++;
 }
 

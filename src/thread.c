@@ -74,6 +74,7 @@ void kmm_init_slow(void)
 		kmm_parse_options();
 		kmm_stats_init();
 		kmm_free_cookie = (uintptr_t)kmm_os_random() | 1;
+		kmm_freelist_secret = (uintptr_t)kmm_os_random();
 		pthread_key_create(&kmm.thread_key, thread_exit);
 		kmm_vmalloc_init();
 		kmm_slab_init();

@@ -11,7 +11,10 @@
  *               a write after free clears bytes 8..15 of a freed block
  *               of that size, the head of the list, freed again;
  *   "loop"      the same for a 64-byte block behind the head: the list
- *               loops.
+ *               loops;
+ *   "chosen"    a write after free puts the address of a live 64-byte
+ *               block in the free pointer of the head of the list: only
+ *               two allocations follow, and neither may return it.
  * The program prints the block whose free pointer or mark it spoils as
  * "victim <pointer>" on stdout, then allocates blocks of the size.  It
  * must not return: kmm aborts.  Every block it gets must be neither a
@@ -155,6 +158,10 @@ int main(int argc, char **argv)
 		announce(a);
 		free_fn(a);	/* a -> b -> a -> ... */
 		take(64, NR);
+	} else if (strcmp(what, "chosen") == 0) {
+		a = two_free();
+		memcpy(a + 64, &a, sizeof(a));
+		take(64, 2);
 	} else {
 		fprintf(stderr, "freelist: unknown case \"%s\"\n", what);
 		return 99;

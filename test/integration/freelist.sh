@@ -3,7 +3,9 @@
 # never followed: one NUL byte, 8 bytes of 0x41 or 8 zero bytes written
 # past a 64-byte block into its free neighbour, a write after free that
 # clears the double-free mark of a 16-byte or 2 KiB block before it is
-# freed again, and a list made to loop that way.  Each case (see
+# freed again, a list made to loop that way, and a write after free that
+# puts the address of a live block in a free block's pointer (neither of
+# the next two mallocs may return it).  Each case (see
 # freelist.c) runs with libkmm.so preloaded and linked with -lkmm and must
 # die of SIGABRT, having been given no live or misaligned block, with a
 # one-line report naming the cache and the block spoilt:
@@ -28,7 +30,7 @@ hex_norm() {
 }
 
 for mode in preload linked; do
-	for what in nul x41 zero uaf16 uaf2048 loop; do
+	for what in nul x41 zero uaf16 uaf2048 loop chosen; do
 		out=$TEST_TMPDIR/$mode-$what.out
 		err=$TEST_TMPDIR/$mode-$what.err
 		if [ "$mode" = preload ]; then

@@ -127,7 +127,7 @@ static unsigned int read_list(struct kmm_objlist *c, void **objs)
 	unsigned int n = 0;
 	void *o;
 
-	for (o = c->freelist; o && n < NR_OBJS; o = (void *)w[0]) {
+	for (o = c->freelist; o && n < NR_OBJS; o = freeptr_decode(w, w[0])) {
 		w = free_words(s->offset, o);
 		objs[n++] = o;
 	}
@@ -147,14 +147,14 @@ static void test_torn_push(struct kmm_objlist *c)
 	memset(x, FILL, s->object_size);
 	w = free_words(s->offset, x);
 	/* Mark and head written, the free pointer not yet. */
-	w[1] = free_mark(x, (uintptr_t)c->freelist);
+	w[1] = free_mark(x, freeptr_encode(w, c->freelist));
 	c->freelist = x;
 	lc.lost[lc.nr_lost++] = x;
 	for (i = 0; i < n; i++)
 		lc.lost[lc.nr_lost++] = objs[i];
 	run("push cut short", list_child, &lc);
 	/* What the push goes on to do in the parent. */
-	w[0] = (uintptr_t)objs[0];
+	w[0] = freeptr_encode(w, objs[0]);
 	c->count++;
 }
 

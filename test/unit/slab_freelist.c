@@ -13,7 +13,12 @@
  *  - an overflow into an object on a slab's own list (given back by
  *    kmem_cache_shrink), found when the thread refills from that slab;
  *  - an overflow into an object on the thread's list, found when the
- *    list goes back to the slabs.
+ *    list goes back to the slabs;
+ *  - a write after free puts the address of a live object in the free
+ *    pointer of the list's head: neither of the next two allocations
+ *    returns it.
+ * And, in the parent, the free pointers are stored encoded: the word a
+ * free object holds is not the address of the object after it.
  * Each child checks every pointer it is given (a free object of the
  * cache, not live) and exits 2 if one is wrong.
  */
@@ -194,6 +199,59 @@ static void flush(void *arg)
 	take(4);
 }
 
+/* obj[1] heads the list; a write after free points it at live obj[10]. */
+static void chosen(void *arg)
+{
+	(void)arg;
+	two_free();
+	memcpy(obj[1], &obj[10], sizeof(void *));
+	take(2);
+	fprintf(stderr, "BAD: two allocations after the write, no abort\n");
+	_exit(2);
+}
+
+/*
+ * The free pointer in a free object is encoded: neither the next
+ * object's address, nor an address in the slab, nor the same word for
+ * the same link stored at another object.
+ */
+static void test_encoded(void)
+{
+	struct kmem_cache *c = kmem_cache_create("ut_encoded", OBJ, 0, 0,
+						 NULL);
+	struct kmm_cache *kc = (struct kmm_cache *)c;
+	char *o[8];
+	uintptr_t w1, w2, base;
+	int i;
+
+	expect_nonnull(c);
+	for (i = 0; i < 8; i++) {
+		o[i] = kmem_cache_alloc(c, GFP_KERNEL);
+		expect_nonnull(o[i]);
+	}
+	base = (uintptr_t)o[0] & ~(uintptr_t)kc->slab_mask;
+	kmem_cache_free(c, o[6]);
+	kmem_cache_free(c, o[1]);	/* o[1] -> o[6] */
+	memcpy(&w1, o[1], sizeof(w1));
+	expect(w1 != (uintptr_t)o[6],
+	       "expected an encoded free pointer, got the address %p", o[6]);
+	expect(w1 - base > kc->slab_mask,
+	       "expected an encoded free pointer, got %#lx in the slab at "
+	       "%#lx", (unsigned long)w1, (unsigned long)base);
+	expect(kmem_cache_alloc(c, GFP_KERNEL) == o[1],
+	       "expected o[1] back first");
+	kmem_cache_free(c, o[2]);	/* o[2] -> o[6] */
+	memcpy(&w2, o[2], sizeof(w2));
+	expect(w2 != w1, "expected the link to o[6] to be stored "
+	       "differently at two objects, got %#lx at both",
+	       (unsigned long)w1);
+	kmem_cache_free(c, o[1]);
+	for (i = 0; i < 8; i++)
+		if (i != 1 && i != 2 && i != 6)
+			kmem_cache_free(c, o[i]);
+	kmem_cache_destroy(c);
+}
+
 /* The message holds a 0x number equal to addr. */
 static int has_addr(const char *text, const void *addr)
 {
@@ -253,6 +311,8 @@ int main(void)
 		{ "thread list corrupted, flush", flush,
 		  { "freelist corrupted in " CACHE, "0x4141414141414141" },
 		  5 },
+		{ "live address written after free", chosen,
+		  { "freelist corrupted in " CACHE }, 1 },
 	};
 	size_t i;
 
@@ -266,5 +326,6 @@ int main(void)
 		test_error("mmap: %s", strerror(errno));
 	for (i = 0; i < ARRAY_SIZE(cases); i++)
 		run_case(&cases[i]);
+	test_encoded();
 	return 0;
 }
