@@ -102,6 +102,7 @@ static const struct kmm_option options[] = {
 	OPT("KMM_STATS_SIGNAL", OPT_SIGNAL, stats_signal, 0, NULL),
 	OPT("KMM_DEBUG", OPT_FLAGS, debug, 0, NULL),
 	OPT("KMM_LEAKS", OPT_BOOL, leaks, 0, NULL),
+	OPT("KMM_HARDEN", OPT_BOOL, harden, 1, NULL),
 };
 
 #define NR_OPTIONS ARRAY_SIZE(options)

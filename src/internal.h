@@ -59,6 +59,7 @@ struct kmm_options {
 	int stats_signal;	   /* KMM_STATS_SIGNAL, 0 = none */
 	unsigned int debug;	   /* KMM_DEBUG flags */
 	int leaks;		   /* KMM_LEAKS: leak report at exit */
+	int harden;		   /* KMM_HARDEN: encoded, checked free lists */
 };
 
 /*

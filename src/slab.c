@@ -81,6 +81,7 @@
 static struct kmm_cache cache_store[KMM_MAX_CACHES];
 uintptr_t kmm_free_cookie;
 uintptr_t kmm_freelist_secret;
+bool kmm_harden = true;
 
 static inline void *freelist_ptr(uint64_t w)
 {
@@ -107,7 +108,7 @@ static inline void *get_freepointer(const struct kmm_cache *s, void *object)
 {
 	uintptr_t *w = free_words(s->offset, object);
 
-	if (unlikely(w[1] != free_mark(object, w[0])))
+	if (unlikely(kmm_hardened() && w[1] != free_mark(object, w[0])))
 		freelist_corrupted(s, object, w[0]);
 	return freeptr_decode(w, w[0]);
 }
@@ -554,7 +555,7 @@ static void cut_unsound(struct kmm_cache *s, struct kmm_objlist *c)
 		page = compound_head(page);
 		if (!(page->flags & PG_slab) || page->slab_cache != s ||
 		    !slab_object_ok(s, page, object) ||
-		    w[1] != free_mark(object, w[0]))
+		    (kmm_hardened() && w[1] != free_mark(object, w[0])))
 			break;
 		prev = object;
 		object = freeptr_decode(w, w[0]);

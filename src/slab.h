@@ -97,6 +97,8 @@ void kmm_slab_double_free(const struct kmm_cache *s, const void *obj,
  */
 extern uintptr_t kmm_free_cookie __attribute__((visibility("hidden")));
 extern uintptr_t kmm_freelist_secret __attribute__((visibility("hidden")));
+/* KMM_HARDEN, a byte of its own: one compare with memory per test. */
+extern bool kmm_harden __attribute__((visibility("hidden")));
 
 /* c's list holds object, whose mark does not match its word w0: abort. */
 void kmm_freelist_corrupted(const struct kmm_objlist *c, const void *object,
@@ -114,9 +116,21 @@ static __always_inline uintptr_t *free_words(unsigned int offset,
 	return (uintptr_t *)((char *)object + offset);
 }
 
+/*
+ * KMM_HARDEN (default on), set before the first slab is made.  Off, the
+ * free pointer is stored in clear and carries no mark: no link check,
+ * and a double free is caught only at the head of the thread's list.
+ */
+static __always_inline bool kmm_hardened(void)
+{
+	return likely(kmm_harden);
+}
+
 /* What the free pointer stored at slot mixes with; its own inverse. */
 static __always_inline uintptr_t freeptr_key(const uintptr_t *slot)
 {
+	if (!kmm_hardened())
+		return 0;
 	return kmm_freelist_secret ^ __builtin_bswap64((uintptr_t)slot);
 }
 
@@ -139,6 +153,8 @@ static __always_inline void *objlist_next(const struct kmm_objlist *c,
 	uintptr_t *w = free_words(offset, object);
 	uintptr_t w0 = w[0];
 
+	if (!kmm_hardened())
+		return (void *)w0;
 	if (unlikely(w[1] != free_mark(object, w0)))
 		kmm_freelist_corrupted(c, object, w0);
 	return freeptr_decode(w, w0);
@@ -152,7 +168,8 @@ static __always_inline void set_freepointer(const struct kmm_cache *s,
 	uintptr_t w0 = freeptr_encode(w, fp);
 
 	w[0] = w0;
-	w[1] = free_mark(object, w0);
+	if (kmm_hardened())
+		w[1] = free_mark(object, w0);
 }
 
 /*
@@ -167,7 +184,7 @@ static __always_inline void check_double_free(const struct kmm_cache *s,
 {
 	uintptr_t *w = free_words(s->offset, object);
 
-	if (unlikely(w[1] == free_mark(object, w[0]) ||
+	if (unlikely((kmm_hardened() && w[1] == free_mark(object, w[0])) ||
 		     (c && object == c->freelist)))
 		kmm_slab_double_free(s, object, fn);
 }
@@ -182,7 +199,8 @@ static __always_inline void *objlist_pop(struct kmm_objlist *c,
 {
 	c->freelist = objlist_next(c, offset, object);
 	c->count--;
-	free_words(offset, object)[1] = 0;
+	if (kmm_hardened())
+		free_words(offset, object)[1] = 0;
 	return object;
 }
 
@@ -191,12 +209,19 @@ static __always_inline void objlist_push(const struct kmm_cache *s,
 					  const char *fn)
 {
 	uintptr_t *w = free_words(s->offset, object);
-	uintptr_t key = kmm_free_cookie ^ (uintptr_t)object;
+	uintptr_t key, w0;
 	void *head = c->freelist;
 
+	if (!kmm_hardened()) {
+		if (unlikely(object == head))
+			kmm_slab_double_free(s, object, fn);
+		w[0] = (uintptr_t)head;
+		c->freelist = object;
+		c->count++;
+		return;
+	}
 	/* check_double_free(), with the secret loaded once. */
-	uintptr_t w0;
-
+	key = kmm_free_cookie ^ (uintptr_t)object;
 	if (unlikely(w[1] == (key ^ w[0]) || object == head))
 		kmm_slab_double_free(s, object, fn);
 	w0 = freeptr_encode(w, head);

@@ -54,6 +54,7 @@ static __thread int kmm_thread_phase __attribute__((tls_model("initial-exec")));
 struct kmm_thread kmm_dead_thread;
 
 struct kmm_global kmm = {
+	.opt.harden = 1,
 	.zone_lock = PTHREAD_MUTEX_INITIALIZER,
 	.cache_lock = PTHREAD_MUTEX_INITIALIZER,
 	.thread_lock = PTHREAD_MUTEX_INITIALIZER,
@@ -75,6 +76,8 @@ void kmm_init_slow(void)
 		kmm_stats_init();
 		kmm_free_cookie = (uintptr_t)kmm_os_random() | 1;
 		kmm_freelist_secret = (uintptr_t)kmm_os_random();
+		/* The leak scan tells free objects by their mark. */
+		kmm_harden = kmm.opt.harden || kmm.opt.leaks;
 		pthread_key_create(&kmm.thread_key, thread_exit);
 		kmm_vmalloc_init();
 		kmm_slab_init();

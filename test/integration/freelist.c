@@ -14,7 +14,11 @@
  *               loops;
  *   "chosen"    a write after free puts the address of a live 64-byte
  *               block in the free pointer of the head of the list: only
- *               two allocations follow, and neither may return it.
+ *               two allocations follow, and neither may return it;
+ *   "word"      no bug: prints "stored clear" when a freed 64-byte block
+ *               holds the address of the block freed before it (its
+ *               free pointer, KMM_HARDEN=0), else "stored encoded", and
+ *               exits 0.
  * The program prints the block whose free pointer or mark it spoils as
  * "victim <pointer>" on stdout, then allocates blocks of the size.  It
  * must not return: kmm aborts.  Every block it gets must be neither a
@@ -162,6 +166,19 @@ int main(int argc, char **argv)
 		a = two_free();
 		memcpy(a + 64, &a, sizeof(a));
 		take(64, 2);
+	} else if (strcmp(what, "word") == 0) {
+		uintptr_t w;
+
+		a = malloc_fn(64);
+		b = malloc_fn(64);
+		given(a, 64);
+		given(b, 64);
+		announce(a);
+		put(b);
+		put(a);		/* a -> b */
+		memcpy(&w, a, sizeof(w));
+		printf("stored %s\n", w == (uintptr_t)b ? "clear" : "encoded");
+		return 0;
 	} else {
 		fprintf(stderr, "freelist: unknown case \"%s\"\n", what);
 		return 99;

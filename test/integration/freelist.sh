@@ -5,7 +5,9 @@
 # clears the double-free mark of a 16-byte or 2 KiB block before it is
 # freed again, a list made to loop that way, and a write after free that
 # puts the address of a live block in a free block's pointer (neither of
-# the next two mallocs may return it).  Each case (see
+# the next two mallocs may return it).  And KMM_HARDEN: the free pointer
+# is stored encoded by default and with KMM_HARDEN=1 or a bad value (one
+# warning), in clear with KMM_HARDEN=0.  Each case (see
 # freelist.c) runs with libkmm.so preloaded and linked with -lkmm and must
 # die of SIGABRT, having been given no live or misaligned block, with a
 # one-line report naming the cache and the block spoilt:
@@ -58,5 +60,22 @@ for mode in preload linked; do
 			"$(hex_norm "$addr")" "$(hex_norm "$got")"
 		echo "$mode, $what: $line"
 	done
+done
+
+for setting in "" KMM_HARDEN=1 KMM_HARDEN=0 KMM_HARDEN=maybe; do
+	want=encoded
+	[ "$setting" = KMM_HARDEN=0 ] && want=clear
+	err=$TEST_TMPDIR/word.err
+	out=$(env $setting LD_PRELOAD="$KMM_LIB" "$plain" word 2>"$err")
+	rc=$?
+	[ "$rc" = 0 ] || fail "word, ${setting:-default}: exit status" 0 "$rc"
+	expect_eq "word, ${setting:-default}: free pointer" "stored $want" \
+		"$(printf '%s\n' "$out" | sed -n 's/^stored/stored/p')"
+	if [ "$setting" = KMM_HARDEN=maybe ]; then
+		expect_match "word, $setting: warning" \
+			'^kmm: .*KMM_HARDEN.*maybe' "$(cat "$err")"
+	else
+		expect_eq "word, ${setting:-default}: stderr" "" "$(cat "$err")"
+	fi
 done
 exit 0

@@ -27,7 +27,7 @@ const char *kmm_conf;
 static const char *const option_vars[] = {
 	"KMM_MEMORY_LIMIT", "KMM_RETAIN", "KMM_VMALLOC_THRESHOLD",
 	"KMM_STATS", "KMM_STATS_FILE", "KMM_STATS_FORMAT", "KMM_STATS_SIGNAL",
-	"KMM_DEBUG", "KMM_LEAKS",
+	"KMM_DEBUG", "KMM_LEAKS", "KMM_HARDEN",
 };
 
 static void parse(void *arg)
