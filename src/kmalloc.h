@@ -18,6 +18,33 @@ extern struct kmm_cache *kmalloc_caches[KMALLOC_NR_CACHES];
 extern uint8_t kmalloc_size_index[KMALLOC_MAX_CACHE_SIZE / 16 + 1];
 extern const unsigned int kmalloc_sizes[KMALLOC_NR_CACHES];
 
+/*
+ * What kfree_fast needs of a class to check that a pointer starts an
+ * object, with no division: p is one when off = p & slab_mask is a
+ * multiple of the size below the last object, that is when
+ * off * magic < limit (mod 2^64), with magic = 2^64 / size rounded up
+ * (Lemire's divisibility test: off * magic < magic for multiples only,
+ * where it is k * e for off = k * size, e = magic * size - 2^64) and
+ * limit = min(magic, objects * e) (e = 0: a power of two, no tail).
+ */
+struct kmalloc_geom {
+	uintptr_t slab_mask;
+	uint64_t magic;
+	uint64_t limit;
+	uint64_t pad;
+};
+extern struct kmalloc_geom kmalloc_geom[KMALLOC_NR_CACHES]
+	__attribute__((visibility("hidden")));
+
+static __always_inline bool kmalloc_object_start(unsigned int idx,
+						 const void *p)
+{
+	const struct kmalloc_geom *g = &kmalloc_geom[idx];
+	uint64_t off = (uintptr_t)p & g->slab_mask;
+
+	return off * g->magic < g->limit;
+}
+
 void kmm_kmalloc_init(void);
 void *__kmm_kmalloc(size_t size, kmm_gfp_t gfp, size_t align);
 void __kmm_kfree(void *p, const char *fn);
@@ -46,6 +73,9 @@ static __always_inline void *kmm_kmalloc_slow(size_t size, kmm_gfp_t gfp,
 /* kfree_fast's way out: the layout, other owners, other routes, errors. */
 static __always_inline void kmm_kfree_slow(void *p, const char *fn)
 {
+	/* free(NULL) gets here: page 0 has no class. */
+	if (unlikely(!p))
+		return;
 	if (unlikely(kmm.layout.on))
 		kmm_kfree_layout(p, fn);
 	else
@@ -104,19 +134,16 @@ static __always_inline void *kmalloc_fast(size_t size)
  */
 static __always_inline void kfree_fast(void *p, const char *fn)
 {
-	struct kmm_page *page = __virt_to_page(p);
+	/* 0, no class, wraps past the last: the slow path decides. */
+	unsigned int idx = page_class(p) - 1;
 
-	if (likely(page)) {
-		page = compound_head(page);
-		if (likely(page->flags & PG_slab)) {
-			struct kmm_cache *s = page->slab_cache;
-			struct kmm_objlist *c = &kmm_current->objs[s->index];
+	if (likely(idx < KMALLOC_NR_CACHES)) {
+		struct kmm_objlist *c = &kmm_current->objs[idx];
 
-			if (likely(c->count < s->cpu_limit &&
-				   slab_object_ok(s, page, p))) {
-				objlist_push(s, c, p, fn);
-				return;
-			}
+		if (likely(c->count < c->limit &&
+			   kmalloc_object_start(idx, p))) {
+			objlist_push_at(c, 0, idx, p, fn);
+			return;
 		}
 	}
 	kmm_kfree_slow(p, fn);

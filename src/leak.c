@@ -22,7 +22,8 @@
  * (the data and bss of every loaded object, the heap of brk, every
  * thread's stack, static TLS blocks and the program's own mappings) but
  * kmm's: the zones and vmalloc's mappings (areas, areas kept for reuse,
- * the registry), which hold the heap and kmm's own lists, not roots.
+ * the registry), which hold the heap and kmm's own lists, not roots, and
+ * the page class map (mm_types.h), bytes only.
  * Anonymous shared mappings count too.  The calling thread's stack is
  * scanned from its stack pointer up, after the entry point has spilled
  * the callee-saved registers into its frame (__builtin_unwind_init);
@@ -651,6 +652,9 @@ static void scan_root_range(struct leak_state *st, uintptr_t a, uintptr_t b)
 /* Scans a mapping of the program, less what kmm mapped inside it. */
 static void scan_mapping(struct leak_state *st, uintptr_t a, uintptr_t b)
 {
+	uintptr_t pc = (uintptr_t)kmm_page_class_map;
+	uintptr_t pc_end = pc + kmm_page_class_end;
+
 	while (a < b) {
 		uintptr_t slot_end = ALIGN_DOWN(a, ZONE_SIZE) + ZONE_SIZE;
 		struct kmm_zone *z = kmm_addr_zone((void *)a);
@@ -662,12 +666,19 @@ static void scan_mapping(struct leak_state *st, uintptr_t a, uintptr_t b)
 			a = zone_base(z) + (z->max_pages << PAGE_SHIFT);
 			continue;
 		}
+		/* The page class map: 32 GiB of bytes, no pointers. */
+		if (a >= pc && a < pc_end) {
+			a = pc_end;
+			continue;
+		}
 		next = __kmm_vmalloc_next_mapping(a, &next_end);
 		if (next <= a) {
 			a = next_end;
 			continue;
 		}
 		to = MIN(MIN(b, next), slot_end);
+		if (a < pc && to > pc)
+			to = pc;
 		scan_root_range(st, a, to);
 		a = to;
 	}

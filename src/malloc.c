@@ -65,11 +65,13 @@ KMM_EXPORT void *malloc(size_t size)
 	return do_malloc(size);
 }
 
-/* Under memcheck kfree_fast always fails over to its slow path. */
+/*
+ * Under memcheck kfree_fast always fails over to its slow path; so does
+ * NULL, whose page has no class.
+ */
 static __always_inline void do_free(void *p)
 {
-	if (likely(p))
-		kfree_fast(p, "free");
+	kfree_fast(p, "free");
 }
 
 KMM_EXPORT void free(void *p)

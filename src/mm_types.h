@@ -159,6 +159,34 @@ static __always_inline struct kmm_page *__virt_to_page(const void *addr)
 	return zone_mem_map(z) + pfn;
 }
 
+/*
+ * page_class: one byte per 4 KiB page of the user address space (a
+ * mapping of 32 GiB without swap reserved, touched only where slabs
+ * are: a byte map page per 16 MiB of them), 1 + the index of the cache
+ * whose slab holds the page, 0 for anything else.  It lets free() go
+ * from a pointer to its kmalloc class in one load, instead of zone table
+ * -> struct page -> head page -> cache.  A byte is set before the slab's
+ * first object is handed out and cleared before its pages are freed,
+ * so a pointer into a live object always finds it.  Without the map
+ * (under an address-space limit, or memcheck, where every call takes
+ * the slow paths anyway) every byte reads 0: the slow paths decide.
+ */
+extern uint8_t *kmm_page_class_map __attribute__((visibility("hidden")));
+/* Pfns covered, 0 without a map. */
+extern uintptr_t kmm_page_class_end __attribute__((visibility("hidden")));
+
+static __always_inline unsigned int page_class(const void *p)
+{
+	uintptr_t pfn = (uintptr_t)p >> PAGE_SHIFT;
+
+	if (unlikely(pfn >= kmm_page_class_end))
+		return 0;
+	return kmm_page_class_map[pfn];
+}
+
+void kmm_page_class_init(void);
+void kmm_set_page_class(const void *addr, size_t nr_pages, unsigned int cls);
+
 static inline struct kmm_zone *page_zone(const struct kmm_page *page)
 {
 	return (struct kmm_zone *)ALIGN_DOWN((uintptr_t)page, ZONE_SIZE);

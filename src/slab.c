@@ -266,6 +266,9 @@ static struct kmm_page *new_slab(struct kmm_cache *s, kmm_gfp_t gfp,
 	atomic_store_explicit(&page->freelist, 0, memory_order_relaxed);
 
 	base = slab_base(page);
+	/* Class bytes up to 255; a cache past that is found by mem_map. */
+	if (s->index < 255)
+		kmm_set_page_class(base, 1UL << s->order, s->index + 1);
 	for (i = 0, p = base; i < s->objects; i++, p += s->size) {
 		if (s->ctor)
 			s->ctor(p);
@@ -284,6 +287,8 @@ static void discard_slab(struct kmm_cache *s, struct kmm_page *page)
 		   page->objects);
 	KMM_BUG_ON(page->on_partial || page->slab_cache != s);
 	atomic_fetch_sub_explicit(&s->nr_slabs, 1, memory_order_relaxed);
+	if (s->index < 255)
+		kmm_set_page_class(slab_base(page), 1UL << s->order, 0);
 	kmm_clear_compound(page, s->order);
 	__kmm_free_pages(page, s->order);
 }
@@ -765,6 +770,27 @@ void kmm_slab_double_free(const struct kmm_cache *s, const void *obj,
 	kmm_die(fn, "double free of", obj, s->name);
 }
 
+void kmm_slab_double_free_nr(unsigned int index, const void *obj,
+			     const char *fn)
+{
+	kmm_slab_double_free(&cache_store[index], obj, fn);
+}
+
+/*
+ * Caches made later keep 0 in the threads made before them: their frees
+ * through kfree take the slow path (kmem_cache_free reads the cache's).
+ */
+void kmm_slab_thread_init(struct kmm_thread *t)
+{
+	int i;
+
+	kmm_lock(&kmm.cache_lock);
+	for (i = 0; i < kmm.nr_caches; i++)
+		if (kmm.caches[i])
+			t->objs[i].limit = kmm.caches[i]->cpu_limit;
+	kmm_unlock(&kmm.cache_lock);
+}
+
 /*
  * A free object's mark does not match its free pointer (see slab.h):
  * "kmm: freelist corrupted in <cache> at <object> (free pointer <fp>)",
@@ -1047,18 +1073,13 @@ static __noinline void cache_free_slow(struct kmm_cache *s, void *obj)
 
 KMM_EXPORT void kmm_cache_free(struct kmm_cache *s, void *obj)
 {
-	struct kmm_page *page = __virt_to_page(obj);
+	struct kmm_objlist *c = &kmm_current->objs[s->index];
 
-	if (likely(page)) {
-		struct kmm_objlist *c = &kmm_current->objs[s->index];
-
-		page = compound_head(page);
-		if (likely((page->flags & PG_slab) && page->slab_cache == s &&
-			   c->count < s->cpu_limit &&
-			   slab_object_ok(s, page, obj))) {
-			objlist_push(s, c, obj, "kmem_cache_free");
-			return;
-		}
+	/* The page's class byte says the slab is s's (mm_types.h). */
+	if (likely(page_class(obj) == s->index + 1 &&
+		   c->count < s->cpu_limit && slab_object_ok(s, NULL, obj))) {
+		objlist_push(s, c, obj, "kmem_cache_free");
+		return;
 	}
 	if (obj)
 		cache_free_slow(s, obj);

@@ -64,6 +64,14 @@ struct kmm_slab_stats {
 void kmm_slab_stats(struct kmm_cache *s, struct kmm_slab_stats *st);
 void kmm_slab_double_free(const struct kmm_cache *s, const void *obj,
 			  const char *fn) __attribute__((noreturn, cold));
+/*
+ * The same, for the cache of that index.  It does not return, but is not
+ * declared so: then the fast paths reach it by a jump, with no frame.
+ */
+void kmm_slab_double_free_nr(unsigned int index, const void *obj,
+			     const char *fn) __attribute__((cold));
+/* Sets the limits of a new thread's lists. */
+void kmm_slab_thread_init(struct kmm_thread *t);
 
 /*
  * Free lists run through the free objects.  At s->offset a free object
@@ -204,17 +212,19 @@ static __always_inline void *objlist_pop(struct kmm_objlist *c,
 	return object;
 }
 
-static __always_inline void objlist_push(const struct kmm_cache *s,
-					  struct kmm_objlist *c, void *object,
-					  const char *fn)
+/* Pushes object onto c, the list of the cache of that index. */
+static __always_inline void objlist_push_at(struct kmm_objlist *c,
+					     unsigned int offset,
+					     unsigned int index, void *object,
+					     const char *fn)
 {
-	uintptr_t *w = free_words(s->offset, object);
+	uintptr_t *w = free_words(offset, object);
 	uintptr_t key, w0;
 	void *head = c->freelist;
 
 	if (!kmm_hardened()) {
 		if (unlikely(object == head))
-			kmm_slab_double_free(s, object, fn);
+			return kmm_slab_double_free_nr(index, object, fn);
 		w[0] = (uintptr_t)head;
 		c->freelist = object;
 		c->count++;
@@ -223,12 +233,19 @@ static __always_inline void objlist_push(const struct kmm_cache *s,
 	/* check_double_free(), with the secret loaded once. */
 	key = kmm_free_cookie ^ (uintptr_t)object;
 	if (unlikely(w[1] == (key ^ w[0]) || object == head))
-		kmm_slab_double_free(s, object, fn);
+		return kmm_slab_double_free_nr(index, object, fn);
 	w0 = freeptr_encode(w, head);
 	w[1] = key ^ w0;
 	c->freelist = object;
 	w[0] = w0;
 	c->count++;
+}
+
+static __always_inline void objlist_push(const struct kmm_cache *s,
+					  struct kmm_objlist *c, void *object,
+					  const char *fn)
+{
+	objlist_push_at(c, s->offset, s->index, object, fn);
 }
 
 /*

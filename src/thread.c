@@ -80,6 +80,7 @@ void kmm_init_slow(void)
 		kmm_harden = kmm.opt.harden || kmm.opt.leaks;
 		pthread_key_create(&kmm.thread_key, thread_exit);
 		kmm_vmalloc_init();
+		kmm_page_class_init();
 		kmm_slab_init();
 		kmm_page_alloc_init();
 		kmm_runs_init();
@@ -127,6 +128,7 @@ struct kmm_thread *kmm_thread_slow(void)
 	kmm_track_defined(t, PAGE_SIZE << thread_order());
 	t->tid = kmm_os_gettid();
 	t->order = thread_order();
+	kmm_slab_thread_init(t);
 	kmm_lock(&kmm.thread_lock);
 	list_add(&t->node, &kmm.threads);
 	kmm_unlock(&kmm.thread_lock);

@@ -15,7 +15,11 @@
 struct kmm_objlist {
 	void *freelist;
 	unsigned int count;	/* on freelist; UINT_MAX in kmm_boot_thread */
-	unsigned int unused;
+	/*
+	 * The cache's cpu_limit, for kfree_fast, which knows the list but
+	 * not the cache; 0 (list full) until the thread's state is made.
+	 */
+	unsigned int limit;
 };
 
 struct kmm_thread {

@@ -54,6 +54,38 @@
 #define DMA32_LIMIT (4UL << 30)
 
 _Atomic(struct kmm_zone *) kmm_zone_table[1UL << ZONE_TABLE_BITS];
+uint8_t *kmm_page_class_map;
+uintptr_t kmm_page_class_end;
+
+/* Pages of the user address space (47 bits), a byte each. */
+#define PAGE_CLASS_PAGES (1UL << (47 - PAGE_SHIFT))
+
+/*
+ * The page class map (mm_types.h).  Under an address-space limit its
+ * 32 GiB would count against it, and under memcheck the fast paths that
+ * read it are never taken: none there.
+ */
+void kmm_page_class_init(void)
+{
+	uint8_t *map;
+
+	if (kmm.layout.on || kmm_os_as_limit() != SIZE_MAX)
+		return;
+	map = kmm_os_map(NULL, PAGE_CLASS_PAGES, false);
+	if (!map)
+		return;
+	kmm_os_nohugepage(map, PAGE_CLASS_PAGES);
+	kmm_page_class_map = map;
+	kmm_page_class_end = PAGE_CLASS_PAGES;
+}
+
+void kmm_set_page_class(const void *addr, size_t nr_pages, unsigned int cls)
+{
+	uintptr_t pfn = (uintptr_t)addr >> PAGE_SHIFT;
+
+	if (pfn + nr_pages <= kmm_page_class_end)
+		memset(kmm_page_class_map + pfn, (int)cls, nr_pages);
+}
 
 static bool slot_free(uintptr_t addr)
 {

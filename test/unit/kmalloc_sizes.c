@@ -11,6 +11,10 @@
  * sizes up to 4 MiB are naturally aligned; above 4 MiB kmalloc uses
  * vmalloc.  (Under memcheck, blocks carry red zones and freed blocks
  * wait in a quarantine: page counts are checked natively only.)
+ * kfree's object-start test (a multiply and a compare, kmalloc.h) says
+ * yes exactly at the start of each object of a class's slab, for every
+ * offset in the slab, and the page class map names the class of every
+ * page of a kmalloc slab (natively; without a map, 0).
  */
 #include "ut.h"
 
@@ -175,9 +179,39 @@ static void test_natural_alignment(void)
 	}
 }
 
+static void test_object_start(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < KMALLOC_NR_CACHES; i++) {
+		const struct kmm_cache *s = kmalloc_caches[i];
+		uintptr_t off, bytes = s->slab_mask + 1;
+		void *p;
+
+		for (off = 0; off < bytes; off++) {
+			bool want = off % s->size == 0 &&
+				    off / s->size < s->objects;
+
+			if (kmalloc_object_start(i, (void *)off) != want)
+				test_fail("%s: offset %lu: expected %s, got %s",
+					  s->name, (unsigned long)off,
+					  want ? "an object start" : "none",
+					  want ? "none" : "an object start");
+		}
+		p = kmalloc(s->object_size, GFP_KERNEL);
+		expect_nonnull(p);
+		if (kmm_page_class_end)
+			expect_eq(page_class(p), i + 1);
+		else
+			expect_eq(page_class(p), 0);
+		kfree(p);
+	}
+}
+
 int main(void)
 {
 	test_init();
+	test_object_start();
 	test_classes();
 	test_every_small_size();
 	test_large_sizes();
