@@ -29,6 +29,9 @@
 #include "printk.h"
 #include "slab.h"
 
+_Atomic pid_t kmm_report_nowait_tid;
+_Atomic unsigned int kmm_report_busy;
+
 #ifdef KMM_DEBUG_BUILD
 
 #include <stddef.h>

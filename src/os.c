@@ -18,7 +18,9 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
+#include <stdio.h>	/* rename(2) only: kmm writes with write(2) */
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #ifndef MAP_FIXED_NOREPLACE
@@ -327,6 +329,53 @@ uint64_t kmm_os_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Opens path for a new file of the owner's alone (0600), never through a
+ * symbolic link nor over a file already there: a descriptor or -errno.
+ */
+int kmm_os_open_private(const char *path)
+{
+	int saved = errno;
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+				    O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		fd = -errno;
+	errno = saved;
+	return fd;
+}
+
+int kmm_os_rename(const char *from, const char *to)
+{
+	int saved = errno, ret = rename(from, to);
+
+	errno = saved;
+	return ret;
+}
+
+void kmm_os_unlink(const char *path)
+{
+	int saved = errno;
+
+	unlink(path);
+	errno = saved;
+}
+
+/* Installs fn for sig, restarting interrupted system calls: 0 or -1. */
+int kmm_os_sigaction(int sig, void (*fn)(int))
+{
+	struct sigaction sa;
+	int saved = errno, ret;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fn;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	ret = sigaction(sig, &sa, NULL);
+	errno = saved;
+	return ret;
 }
 
 int kmm_os_sigrtmin(void)

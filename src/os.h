@@ -22,6 +22,10 @@ unsigned long kmm_os_max_map_count(void);
 ssize_t kmm_os_write(int fd, const void *buf, size_t len);
 int kmm_os_open_append(const char *path);	/* fd or -errno */
 int kmm_os_dup_high(int fd);
+int kmm_os_open_private(const char *path);	/* 0600, O_EXCL; or -errno */
+int kmm_os_rename(const char *from, const char *to);
+void kmm_os_unlink(const char *path);
+int kmm_os_sigaction(int sig, void (*fn)(int));
 int kmm_os_file_id(int fd, uint64_t id[2]);
 uint64_t kmm_os_now_ns(void);
 pid_t kmm_os_getpid(void);

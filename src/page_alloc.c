@@ -873,7 +873,8 @@ static size_t pcp_count(void)
 	size_t pages = 0;
 	unsigned int o;
 
-	kmm_lock(&kmm.thread_lock);
+	if (!kmm_lock_report(&kmm.thread_lock))
+		return 0;
 	list_for_each(pos, &kmm.threads) {
 		const struct kmm_thread *t =
 			list_entry(pos, struct kmm_thread, node);
@@ -881,7 +882,7 @@ static size_t pcp_count(void)
 		for (o = 0; o < PCP_ORDERS; o++)
 			pages += (size_t)t->pcp[o].count << o;
 	}
-	kmm_unlock(&kmm.thread_lock);
+	kmm_unlock_report(&kmm.thread_lock);
 	return pages << PAGE_SHIFT;
 }
 
@@ -923,9 +924,10 @@ static size_t buddy_count(void)
 	for (i = 0; i < n; i++) {
 		struct kmm_zone *z = kmm.zones[i];
 
-		kmm_lock(&z->lock);
+		if (!kmm_lock_report(&z->lock))
+			continue;
 		pages += z->dirty_pages;
-		kmm_unlock(&z->lock);
+		kmm_unlock_report(&z->lock);
 	}
 	return pages << PAGE_SHIFT;
 }
@@ -1205,15 +1207,14 @@ void kmm_buddy_counts(enum zone_type type, unsigned long nr[NR_PAGE_ORDERS])
 	for (i = 0; i < n; i++) {
 		struct kmm_zone *z = kmm.zones[i];
 
-		if (z->type != type)
+		if (z->type != type || !kmm_lock_report(&z->lock))
 			continue;
-		kmm_lock(&z->lock);
 		for (o = 0; o < NR_PAGE_ORDERS; o++)
 			nr[o] += z->nr_free[o];
 		/* Max-order blocks not yet used are free blocks too. */
 		nr[MAX_PAGE_ORDER] += (z->nr_pages - z->fresh_pfn) >>
 				      MAX_PAGE_ORDER;
-		kmm_unlock(&z->lock);
+		kmm_unlock_report(&z->lock);
 	}
 }
 
@@ -1225,9 +1226,10 @@ void kmm_page_stats(struct kmm_page_stats *st)
 	for (i = 0; i < n; i++) {
 		struct kmm_zone *z = kmm.zones[i];
 
-		kmm_lock(&z->lock);
+		if (!kmm_lock_report(&z->lock))
+			continue;
 		if (!z->nr_pages) {	/* unmapped: see zone.c */
-			kmm_unlock(&z->lock);
+			kmm_unlock_report(&z->lock);
 			continue;
 		}
 		st->zones++;
@@ -1235,7 +1237,7 @@ void kmm_page_stats(struct kmm_page_stats *st)
 		st->free_pages += z->free_pages;
 		st->released_pages += z->released_pages;
 		st->reserved_pages += z->first_pfn;
-		kmm_unlock(&z->lock);
+		kmm_unlock_report(&z->lock);
 	}
 }
 

@@ -325,11 +325,12 @@ static size_t runs_count(void)
 	struct list_head *pos;
 	size_t pages = 0;
 
-	kmm_lock(&kmm.thread_lock);
+	if (!kmm_lock_report(&kmm.thread_lock))
+		return 0;
 	list_for_each(pos, &kmm.threads)
 		pages += run_cache_pages(list_entry(pos, struct kmm_thread,
 						    node));
-	kmm_unlock(&kmm.thread_lock);
+	kmm_unlock_report(&kmm.thread_lock);
 	return pages << PAGE_SHIFT;
 }
 

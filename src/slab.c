@@ -678,8 +678,12 @@ static size_t slab_count(void)
 	size_t bytes = 0;
 	int i;
 
-	kmm_lock(&kmm.thread_lock);
-	kmm_lock(&kmm.cache_lock);
+	if (!kmm_lock_report(&kmm.thread_lock))
+		return 0;
+	if (!kmm_lock_report(&kmm.cache_lock)) {
+		kmm_unlock_report(&kmm.thread_lock);
+		return 0;
+	}
 	for (i = 0; i < kmm.nr_caches; i++) {
 		struct kmm_cache *s = kmm.caches[i];
 		size_t objects = 0;
@@ -692,8 +696,8 @@ static size_t slab_count(void)
 		bytes += objects * s->size +
 			 (size_t)s->nr_empty * (PAGE_SIZE << s->order);
 	}
-	kmm_unlock(&kmm.cache_lock);
-	kmm_unlock(&kmm.thread_lock);
+	kmm_unlock_report(&kmm.cache_lock);
+	kmm_unlock_report(&kmm.thread_lock);
 	return bytes;
 }
 
@@ -749,14 +753,16 @@ void kmm_slab_stats(struct kmm_cache *s, struct kmm_slab_stats *st)
 		free += list_entry(pos, struct kmm_thread, node)
 				->objs[s->index].count;
 	free += kmm_dead_thread.objs[s->index].count;
-	kmm_lock(&s->lock);
-	list_for_each(pos, &s->partial) {
-		struct kmm_page *page =
-			list_entry(pos, struct kmm_page, slab_list);
+	/* Busy (a report at a signal): partial slabs' free objects count as used. */
+	if (kmm_lock_report(&s->lock)) {
+		list_for_each(pos, &s->partial) {
+			struct kmm_page *page =
+				list_entry(pos, struct kmm_page, slab_list);
 
-		free += freelist_count(atomic_load(&page->freelist));
+			free += freelist_count(atomic_load(&page->freelist));
+		}
+		kmm_unlock_report(&s->lock);
 	}
-	kmm_unlock(&s->lock);
 	st->num_slabs = (unsigned long)atomic_load(&s->nr_slabs);
 	st->num_objs = st->num_slabs * s->objects;
 	st->active_objs = st->num_objs > free ? st->num_objs - free : 0;

@@ -50,6 +50,26 @@ static __noinline int buddyinfo(int fd)
 	return ret;
 }
 
+/*
+ * thread_lock and cache_lock, for a walk of the caches; false, holding
+ * neither, when a report at a signal finds one busy.
+ */
+static bool lock_caches(void)
+{
+	if (!kmm_lock_report(&kmm.thread_lock))
+		return false;
+	if (kmm_lock_report(&kmm.cache_lock))
+		return true;
+	kmm_unlock_report(&kmm.thread_lock);
+	return false;
+}
+
+static void unlock_caches(void)
+{
+	kmm_unlock_report(&kmm.cache_lock);
+	kmm_unlock_report(&kmm.thread_lock);
+}
+
 static __noinline int slabinfo(int fd)
 {
 	static const char head[] =
@@ -63,8 +83,8 @@ static __noinline int slabinfo(int fd)
 
 	ret = kmm_write_all(fd, head, sizeof(head) - 1);
 	/* Caches come and go: their slots are reused under cache_lock. */
-	kmm_lock(&kmm.thread_lock);
-	kmm_lock(&kmm.cache_lock);
+	if (!lock_caches())
+		return ret;
 	for (i = 0; i < kmm.nr_caches && !ret; i++) {
 		struct kmm_cache *s = kmm.caches[i];
 		struct kmm_slab_stats st;
@@ -79,8 +99,7 @@ static __noinline int slabinfo(int fd)
 				 st.num_slabs, st.num_slabs, 0u);
 		ret = kmm_write_all(fd, line, (size_t)n);
 	}
-	kmm_unlock(&kmm.cache_lock);
-	kmm_unlock(&kmm.thread_lock);
+	unlock_caches();
 	return ret;
 }
 
@@ -112,15 +131,16 @@ static __noinline void meminfo_values(size_t v[NR_MEMINFO])
 
 	kmm_page_stats(&ps);
 	kmm_vmalloc_stats(&vs);
-	kmm_lock(&kmm.cache_lock);
-	for (i = 0; i < kmm.nr_caches; i++) {
-		struct kmm_cache *s = kmm.caches[i];
+	if (kmm_lock_report(&kmm.cache_lock)) {
+		for (i = 0; i < kmm.nr_caches; i++) {
+			struct kmm_cache *s = kmm.caches[i];
 
-		if (s)
-			slab += (size_t)atomic_load(&s->nr_slabs) *
-				(PAGE_SIZE << s->order);
+			if (s)
+				slab += (size_t)atomic_load(&s->nr_slabs) *
+					(PAGE_SIZE << s->order);
+		}
+		kmm_unlock_report(&kmm.cache_lock);
 	}
-	kmm_unlock(&kmm.cache_lock);
 	v[MI_TOTAL] = (ps.spanned_pages - ps.reserved_pages) << PAGE_SHIFT;
 	v[MI_FREE] = ps.free_pages << PAGE_SHIFT;
 	v[MI_RELEASED] = ps.released_pages << PAGE_SHIFT;
@@ -175,7 +195,17 @@ static struct {
 	uint64_t err_id[2];
 	uint64_t start_ns;
 	char path[4096];
+	/* KMM_STATS_SIGNAL: the directory of the per-process file. */
+	char sigdir[240];
 } dest = { .fd = -1 };
+
+/*
+ * A report is being written by a signal handler, or the exit report has
+ * begun (then signals write nothing more).  The pid that last wrote the
+ * per-process file, to remove it at exit (a child of fork has its own).
+ */
+static _Atomic int report_busy;
+static _Atomic pid_t sigfile_pid;
 
 static __noinline int header_line(int fd, const char *name, const char *value)
 {
@@ -211,21 +241,33 @@ static __noinline int header_text(int fd, const char *reason)
 	return ret ? -1 : 0;
 }
 
+static __noinline int busy_line(int fd, unsigned int busy)
+{
+	char line[48];
+	int n = kmm_snprintf(line, sizeof(line),
+			     "== incomplete: %u locks busy ==\n", busy);
+
+	return kmm_write_all(fd, line, (size_t)n);
+}
+
 /* The whole report as text: the header, then the four /proc formats. */
 static __noinline int report_text(int fd, const char *reason)
 {
 	static const char *const what[] = { "meminfo", "slabinfo",
 					    "buddyinfo", "vmallocinfo" };
-	char title[48];
-	unsigned int i;
-	int n, ret;
+	unsigned int i, busy;
+	int ret;
 
 	ret = header_text(fd, reason);
 	for (i = 0; i < ARRAY_SIZE(what); i++) {
-		n = kmm_snprintf(title, sizeof(title), "== %s ==\n", what[i]);
-		ret |= kmm_write_all(fd, title, (size_t)n);
+		ret |= kmm_write_all(fd, "== ", 3);
+		ret |= kmm_write_all(fd, what[i], strlen(what[i]));
+		ret |= kmm_write_all(fd, " ==\n", 4);
 		ret |= dump_proc(fd, what[i]);
 	}
+	busy = atomic_load(&kmm_report_busy);
+	if (busy && kmm_report_nowait())
+		ret |= busy_line(fd, busy);
 	return ret ? -1 : 0;
 }
 
@@ -408,8 +450,10 @@ static __noinline void json_slabinfo(struct jout *o)
 	int i;
 
 	j_open(o, "slabinfo", "[");
-	kmm_lock(&kmm.thread_lock);
-	kmm_lock(&kmm.cache_lock);
+	if (!lock_caches()) {
+		j_close(o, "]");
+		return;
+	}
 	for (i = 0; i < kmm.nr_caches; i++) {
 		struct kmm_cache *s = kmm.caches[i];
 		struct kmm_slab_stats st;
@@ -427,8 +471,7 @@ static __noinline void json_slabinfo(struct jout *o)
 		j_unum(o, "num_slabs", st.num_slabs);
 		j_close(o, "}");
 	}
-	kmm_unlock(&kmm.cache_lock);
-	kmm_unlock(&kmm.thread_lock);
+	unlock_caches();
 	j_close(o, "]");
 }
 
@@ -476,6 +519,8 @@ static __noinline int report_json(int fd, const char *reason)
 	j_open(&o, "vmallocinfo", "[");
 	kmm_vmalloc_foreach(json_area, &o);
 	j_close(&o, "]");
+	j_unum(&o, "locks_busy", kmm_report_nowait() ?
+					 atomic_load(&kmm_report_busy) : 0);
 	j_puts(&o, "}\n");
 	j_flush(&o);
 	return o.err;
@@ -555,14 +600,80 @@ static int report_fd(bool *opened)
 	return -1;
 }
 
+/*
+ * The per-process file of KMM_STATS_SIGNAL reports, for this pid, in
+ * buf (300 bytes): "<dir>/kmm-<pid>.stats", and ".tmp" after when tmp.
+ */
+static void sigfile_path(char *buf, bool tmp)
+{
+	kmm_snprintf(buf, 300, "%s/kmm-%d.stats%s", dest.sigdir,
+		     (int)kmm_os_getpid(), tmp ? ".tmp" : "");
+}
+
+/*
+ * The handler of KMM_STATS_SIGNAL.  It takes no lock the interrupted
+ * code may hold (kmm_lock_report: the parts under a busy lock are left
+ * out, and the report says how many), allocates nothing and keeps errno.
+ * The report goes to the destination of KMM_STATS, and to the
+ * per-process file, written under a temporary name and renamed so that
+ * a reader never sees half of it.  A signal that comes while a report
+ * is being written, in any thread, is dropped.
+ */
+static void stats_signal(int sig)
+{
+	/* Static, to keep the frame small: one report at a time. */
+	static char path[300], tmp[300], name[24];
+	int saved = errno, fd;
+	bool opened;
+
+	if (atomic_exchange(&report_busy, 1))
+		return;
+	atomic_store(&kmm_report_busy, 0);
+	atomic_store(&kmm_report_nowait_tid, kmm_os_gettid());
+	kmm_signal_name(name, sig);
+	fd = report_fd(&opened);
+	if (fd >= 0) {
+		report(fd, name);
+		if (opened)
+			kmm_os_close(fd);
+	}
+	sigfile_path(path, false);
+	sigfile_path(tmp, true);
+	kmm_os_unlink(tmp);
+	fd = kmm_os_open_private(tmp);
+	if (fd >= 0) {
+		report(fd, name);
+		kmm_os_close(fd);
+		if (!kmm_os_rename(tmp, path))
+			atomic_store(&sigfile_pid, kmm_os_getpid());
+		else
+			kmm_os_unlink(tmp);
+	}
+	atomic_store(&kmm_report_nowait_tid, 0);
+	atomic_store(&report_busy, 0);
+	errno = saved;
+}
+
 /* KMM_STATS=1: the whole report, at exit, where kmm_stats_init chose. */
 void kmm_stats_at_exit(void)
 {
+	static char path[300];
 	bool opened;
-	int fd;
+	int fd, i;
 
-	if (!kmm.opt.stats ||
-	    atomic_load_explicit(&kmm.init_state, memory_order_acquire) != 2)
+	if (atomic_load_explicit(&kmm.init_state, memory_order_acquire) != 2)
+		return;
+	/*
+	 * Signals write nothing from here on (a report another thread is
+	 * writing is waited for, a while); the file goes.
+	 */
+	for (i = 0; i < 1000 && atomic_exchange(&report_busy, 1); i++)
+		kmm_os_yield();
+	if (atomic_load(&sigfile_pid) == kmm_os_getpid()) {
+		sigfile_path(path, false);
+		kmm_os_unlink(path);
+	}
+	if (!kmm.opt.stats)
 		return;
 	fd = report_fd(&opened);
 	if (fd < 0)
@@ -637,6 +748,27 @@ static __noinline void warn_open(const char *path, int err)
 }
 
 /*
+ * KMM_STATS_SIGNAL: the per-process file goes to $XDG_RUNTIME_DIR (a
+ * directory of the user's alone), or /tmp when it is unset, not an
+ * absolute path, or too long; then the handler is installed.
+ */
+static __noinline void signal_init(void)
+{
+	const char *dir = kmm_os_getenv("XDG_RUNTIME_DIR");
+
+	if (!dir || dir[0] != '/' || strlen(dir) >= sizeof(dest.sigdir))
+		dir = "/tmp";
+	memcpy(dest.sigdir, dir, strlen(dir) + 1);
+	if (kmm_os_sigaction(kmm.opt.stats_signal, stats_signal) < 0) {
+		struct kmm_msg m = { .len = 0 };
+
+		kmm_msg_str(&m, "kmm: warning: cannot catch KMM_STATS_SIGNAL ");
+		kmm_msg_num(&m, (unsigned long)kmm.opt.stats_signal, 10);
+		kmm_msg_send(&m);
+	}
+}
+
+/*
  * At initialization, with the options set: notes the time, and when
  * reports are asked for, opens their destination as a descriptor of
  * kmm's own (see the top of this file).
@@ -647,7 +779,9 @@ void kmm_stats_init(void)
 
 	dest.start_ns = kmm_os_now_ns();
 	dest.fd = -1;
-	if (!kmm.opt.stats)
+	if (kmm.opt.stats_signal)
+		signal_init();
+	if (!kmm.opt.stats && !kmm.opt.stats_signal)
 		return;
 	dest.err_open = !kmm_os_file_id(2, dest.err_id);
 	if (kmm.opt.stats_file) {

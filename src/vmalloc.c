@@ -494,9 +494,10 @@ static size_t vmap_cached(void)
 {
 	size_t bytes;
 
-	kmm_lock(&kmm.vmap_lock);
+	if (!kmm_lock_report(&kmm.vmap_lock))
+		return 0;
 	bytes = vmap_cache_bytes - cache_nr() * PAGE_SIZE;
-	kmm_unlock(&kmm.vmap_lock);
+	kmm_unlock_report(&kmm.vmap_lock);
 	return bytes;
 }
 
@@ -788,10 +789,13 @@ fail:
 
 void kmm_vmalloc_stats(struct kmm_vmalloc_stats *st)
 {
-	kmm_lock(&kmm.vmap_lock);
+	st->nr_areas = 0;
+	st->bytes = 0;
+	if (!kmm_lock_report(&kmm.vmap_lock))
+		return;
 	st->nr_areas = vmap_count;
 	st->bytes = vmap_bytes;
-	kmm_unlock(&kmm.vmap_lock);
+	kmm_unlock_report(&kmm.vmap_lock);
 }
 
 /* /proc/vmallocinfo: range, size (guard page included), caller. */
@@ -801,7 +805,8 @@ int kmm_vmallocinfo(int fd)
 	size_t i;
 	int n, ret = 0;
 
-	kmm_lock(&kmm.vmap_lock);
+	if (!kmm_lock_report(&kmm.vmap_lock))
+		return 0;
 	for (i = 0; i < vmap_cap && ret == 0; i++) {
 		struct vmap_area *va = &vmap_table[i];
 
@@ -815,7 +820,7 @@ int kmm_vmallocinfo(int fd)
 				 va->size >> PAGE_SHIFT);
 		ret = kmm_write_all(fd, line, (size_t)n);
 	}
-	kmm_unlock(&kmm.vmap_lock);
+	kmm_unlock_report(&kmm.vmap_lock);
 	return ret;
 }
 
@@ -906,7 +911,8 @@ int kmm_vmalloc_foreach(int (*fn)(void *arg, uintptr_t start, size_t size,
 	size_t i;
 	int ret = 0;
 
-	kmm_lock(&kmm.vmap_lock);
+	if (!kmm_lock_report(&kmm.vmap_lock))
+		return 0;
 	for (i = 0; i < vmap_cap && ret == 0; i++) {
 		struct vmap_area *va = &vmap_table[i];
 
@@ -914,7 +920,7 @@ int kmm_vmalloc_foreach(int (*fn)(void *arg, uintptr_t start, size_t size,
 			ret = fn(arg, va->start, va->size + PAGE_SIZE,
 				 va->caller, va->size >> PAGE_SHIFT);
 	}
-	kmm_unlock(&kmm.vmap_lock);
+	kmm_unlock_report(&kmm.vmap_lock);
 	return ret;
 }
 
