@@ -105,6 +105,8 @@ struct kmm_global {
 
 	/* Pages and vmalloc bytes handed out, for KMM_MEMORY_LIMIT. */
 	_Atomic size_t mem_used;
+	/* The most mem_used has been (mallinfo, malloc_info, reports). */
+	_Atomic size_t mem_peak;
 
 	/* Caches: creation and destruction under cache_lock. */
 	pthread_mutex_t cache_lock;
@@ -140,6 +142,21 @@ void kmm_delete(void *p);
 
 /* ------------------------------------------------------------- stats.c */
 
+/*
+ * The heap as mallinfo2(), malloc_stats() and malloc_info() show it, in
+ * bytes: arena, the zones' memory mapped and not given back; aspace,
+ * their address space; in_use, what the page allocator has handed out
+ * (slabs, page runs) less what is kept free for reuse; free, the zones'
+ * free pages not given back; mmap, the vmalloc areas; peak, the most
+ * that pages and vmalloc areas handed out ever came to.
+ */
+struct kmm_heap_info {
+	size_t arena, aspace, in_use, free;
+	size_t mmap_count, mmap_bytes, peak;
+};
+void kmm_heap_info(struct kmm_heap_info *hi);
+/* Free objects of each kmalloc cache, in slabs and threads' lists. */
+void kmm_kmalloc_free_objects(unsigned long *nr);
 /* At initialization, after the options: where reports will go. */
 void kmm_stats_init(void);
 void kmm_stats_at_exit(void);

@@ -15,11 +15,13 @@
 #include "kmalloc.h"
 #include "mm_account.h"
 #include "page_alloc.h"
+#include "printk.h"
 #include "track.h"
 #include "vmalloc.h"
 
 #include <errno.h>
 #include <malloc.h>
+#include <stdio.h>	/* malloc_info() writes to the program's FILE */
 #include <stdlib.h>
 #include <string.h>
 
@@ -214,31 +216,21 @@ KMM_EXPORT int malloc_trim(size_t pad)
 
 KMM_EXPORT struct mallinfo2 mallinfo2(void)
 {
+	struct kmm_heap_info hi;
 	struct mallinfo2 mi;
-	struct kmm_page_stats ps;
-	struct kmm_vmalloc_stats vs;
-	size_t used, held, cached;
 
 	kmm_init();
+	kmm_heap_info(&hi);
 	memset(&mi, 0, sizeof(mi));
-	kmm_page_stats(&ps);
-	kmm_vmalloc_stats(&vs);
-	/* Runs and areas kept for reuse are charged but not in use. */
-	cached = kmm_mem_cached();
-	used = atomic_load(&kmm.mem_used);
-	used = used > cached ? used - cached : 0;
-	held = (ps.spanned_pages - ps.reserved_pages - ps.released_pages)
-	       << PAGE_SHIFT;
-	mi.arena = held;
-	mi.hblks = vs.nr_areas;
-	mi.hblkhd = vs.bytes;
-	mi.uordblks = used > vs.bytes ? used - vs.bytes : 0;
-	mi.fordblks = (ps.free_pages - ps.released_pages) << PAGE_SHIFT;
-	mi.ordblks = 0;
-	mi.keepcost = 0;
+	mi.arena = hi.arena;
+	mi.hblks = hi.mmap_count;
+	mi.hblkhd = hi.mmap_bytes;
+	mi.uordblks = hi.in_use;
+	mi.fordblks = hi.free;
 	return mi;
 }
 
+/* glibc's: each field cut to an int. */
 KMM_EXPORT struct mallinfo mallinfo(void)
 {
 	struct mallinfo2 m2 = mallinfo2();
@@ -253,16 +245,168 @@ KMM_EXPORT struct mallinfo mallinfo(void)
 	return mi;
 }
 
-KMM_EXPORT void malloc_stats(void)
+/* "<name> = <v right-aligned in 10>\n", as glibc's malloc_stats. */
+static int stats_line(char *buf, const char *name, size_t v)
 {
-	kmm_dump(2, "meminfo");
+	char num[24], *p = num + sizeof(num);
+	int n = 0, w;
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (*name)
+		buf[n++] = *name++;
+	buf[n++] = '=';
+	buf[n++] = ' ';
+	for (w = (int)(num + sizeof(num) - p); w < 10; w++)
+		buf[n++] = ' ';
+	while (p < num + sizeof(num))
+		buf[n++] = *p++;
+	buf[n++] = '\n';
+	return n;
 }
 
+/*
+ * glibc's layout on standard error, from kmm's counters: one "arena"
+ * (the zones), then the totals with the vmalloc areas.  Written with
+ * write(2), as glibc writes it unbuffered.
+ */
+static __noinline void write_stats(void)
+{
+	struct kmm_heap_info hi;
+	char buf[400];
+	int n = 0;
+
+	kmm_heap_info(&hi);
+	memcpy(buf, "Arena 0:\n", 9);
+	n = 9;
+	n += stats_line(buf + n, "system bytes     ", hi.arena);
+	n += stats_line(buf + n, "in use bytes     ", hi.in_use);
+	memcpy(buf + n, "Total (incl. mmap):\n", 20);
+	n += 20;
+	n += stats_line(buf + n, "system bytes     ", hi.arena + hi.mmap_bytes);
+	n += stats_line(buf + n, "in use bytes     ",
+			hi.in_use + hi.mmap_bytes);
+	n += stats_line(buf + n, "max mmap regions ", hi.mmap_count);
+	n += stats_line(buf + n, "max mmap bytes   ", hi.mmap_bytes);
+	kmm_write_all(2, buf, (size_t)n);
+}
+
+KMM_EXPORT void malloc_stats(void)
+{
+	kmm_init();
+	write_stats();
+}
+
+/*
+ * glibc's XML, from kmm's counters: one heap (the zones) whose <sizes>
+ * are the free objects of each kmalloc class and the free blocks of each
+ * buddy order; "fast" is empty, "rest" all those, "mmap" the vmalloc
+ * areas; system max is the peak of memory handed out.  The program's
+ * own FILE is written to, after every lock was dropped (stdio may
+ * allocate).
+ */
+static __noinline void write_info(FILE *fp)
+{
+	unsigned long nr[KMALLOC_NR_CACHES], blocks[NR_PAGE_ORDERS];
+	unsigned long dma32[NR_PAGE_ORDERS], count = 0;
+	struct kmm_heap_info hi;
+	size_t bytes = 0, from = 1, size;
+	int i;
+
+	kmm_heap_info(&hi);
+	kmm_kmalloc_free_objects(nr);
+	kmm_buddy_counts(ZONE_NORMAL, blocks);
+	kmm_buddy_counts(ZONE_DMA32, dma32);
+	/* Address space never used is no free memory. */
+	blocks[MAX_PAGE_ORDER] -= MIN(blocks[MAX_PAGE_ORDER],
+				      kmm_buddy_fresh_blocks(ZONE_NORMAL));
+	dma32[MAX_PAGE_ORDER] -= MIN(dma32[MAX_PAGE_ORDER],
+				     kmm_buddy_fresh_blocks(ZONE_DMA32));
+	fputs("<malloc version=\"1\">\n<heap nr=\"0\">\n<sizes>\n", fp);
+	for (i = 0; i < KMALLOC_NR_CACHES; i++) {
+		size = kmalloc_sizes[i];
+		if (nr[i])
+			fprintf(fp, "  <size from=\"%zu\" to=\"%zu\" total=\"%zu\" count=\"%lu\"/>\n",
+				from, size, size * nr[i], nr[i]);
+		count += nr[i];
+		bytes += size * nr[i];
+		from = size + 1;
+	}
+	for (i = 0; i < NR_PAGE_ORDERS; i++) {
+		unsigned long n = blocks[i] + dma32[i];
+
+		size = (size_t)KMM_PAGE_SIZE << i;
+		if (n)
+			fprintf(fp, "  <size from=\"%zu\" to=\"%zu\" total=\"%zu\" count=\"%lu\"/>\n",
+				i ? size / 2 + 1 : 1, size, size * n, n);
+		count += n;
+		bytes += size * n;
+	}
+	fprintf(fp, "</sizes>\n<total type=\"fast\" count=\"0\" size=\"0\"/>\n"
+		"<total type=\"rest\" count=\"%lu\" size=\"%zu\"/>\n"
+		"<system type=\"current\" size=\"%zu\"/>\n"
+		"<system type=\"max\" size=\"%zu\"/>\n"
+		"<aspace type=\"total\" size=\"%zu\"/>\n"
+		"<aspace type=\"mprotect\" size=\"%zu\"/>\n</heap>\n",
+		count, bytes, hi.arena, MAX(hi.peak, hi.arena), hi.aspace,
+		hi.arena);
+	fprintf(fp, "<total type=\"fast\" count=\"0\" size=\"0\"/>\n"
+		"<total type=\"rest\" count=\"%lu\" size=\"%zu\"/>\n"
+		"<total type=\"mmap\" count=\"%zu\" size=\"%zu\"/>\n"
+		"<system type=\"current\" size=\"%zu\"/>\n"
+		"<system type=\"max\" size=\"%zu\"/>\n"
+		"<aspace type=\"total\" size=\"%zu\"/>\n"
+		"<aspace type=\"mprotect\" size=\"%zu\"/>\n</malloc>\n",
+		count, bytes, hi.mmap_count, hi.mmap_bytes,
+		hi.arena + hi.mmap_bytes,
+		MAX(hi.peak, hi.arena + hi.mmap_bytes),
+		hi.aspace + hi.mmap_bytes, hi.arena + hi.mmap_bytes);
+}
+
+KMM_EXPORT int malloc_info(int options, FILE *fp)
+{
+	if (options != 0 || !fp) {
+		errno = EINVAL;
+		return -1;
+	}
+	kmm_init();
+	write_info(fp);
+	return 0;
+}
+
+/*
+ * The options that have a meaning here: M_TRIM_THRESHOLD sets
+ * KMM_RETAIN (free memory kept mapped before it goes back to the
+ * system), M_MMAP_THRESHOLD sets KMM_VMALLOC_THRESHOLD (sizes above get
+ * a mapping of their own), within the bounds kmm(7) gives.  M_ARENA_MAX
+ * and M_ARENA_TEST succeed and change nothing: kmm has no arenas, each
+ * thread has its own lists.  Other parameters return 0, as glibc does
+ * for those it does not know.  The options are plain words, read at
+ * each use: a change shows in other threads soon, not at once.
+ */
 KMM_EXPORT int mallopt(int param, int value)
 {
-	(void)param;
-	(void)value;
-	return 1;
+	size_t max_block = PAGE_SIZE << MAX_PAGE_ORDER, v = (size_t)value;
+
+	kmm_init();
+	switch (param) {
+	case M_TRIM_THRESHOLD:
+		if (value < 0)
+			return 0;
+		kmm.opt.dirty_max = v;
+		return 1;
+	case M_MMAP_THRESHOLD:
+		if (value < 0 || v > max_block)
+			return 0;
+		kmm.opt.vmalloc_threshold = MAX(v, (size_t)KMALLOC_MAX_CACHE_SIZE);
+		return 1;
+	case M_ARENA_MAX:
+	case M_ARENA_TEST:
+		return 1;
+	}
+	return 0;
 }
 
 /* The aliases need not repeat the attributes glibc's headers give. */

@@ -57,6 +57,23 @@ void kmm_register_reclaimer(const struct kmm_reclaimer *r)
 	nr_reclaimers++;
 }
 
+/*
+ * Raises kmm.mem_peak to used.  A charge is a page allocator or vmalloc
+ * call, never the slab fast path: one relaxed load, and a compare and
+ * swap only when a new peak is reached.
+ */
+static inline void note_peak(size_t used)
+{
+	size_t peak = atomic_load_explicit(&kmm.mem_peak, memory_order_relaxed);
+
+	while (unlikely(used > peak) &&
+	       !atomic_compare_exchange_weak_explicit(&kmm.mem_peak, &peak,
+						      used,
+						      memory_order_relaxed,
+						      memory_order_relaxed))
+		;
+}
+
 /* The charge, allowed to pass the limit by slack bytes. */
 static inline bool try_charge(size_t bytes, size_t slack)
 {
@@ -70,6 +87,7 @@ static inline bool try_charge(size_t bytes, size_t slack)
 					  memory_order_relaxed);
 		return false;
 	}
+	note_peak(old + bytes);
 	return true;
 }
 
@@ -128,7 +146,8 @@ void kmm_mem_uncharge(size_t bytes)
 /* Counts bytes that leave kmm's own metadata for the heap, never failing. */
 void kmm_mem_charge_force(size_t bytes)
 {
-	atomic_fetch_add_explicit(&kmm.mem_used, bytes, memory_order_relaxed);
+	note_peak(atomic_fetch_add_explicit(&kmm.mem_used, bytes,
+					    memory_order_relaxed) + bytes);
 }
 
 /*

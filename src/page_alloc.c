@@ -1218,6 +1218,23 @@ void kmm_buddy_counts(enum zone_type type, unsigned long nr[NR_PAGE_ORDERS])
 	}
 }
 
+/* Of those, the max-order blocks of the zones of type never used yet. */
+unsigned long kmm_buddy_fresh_blocks(enum zone_type type)
+{
+	int i, n = atomic_load_explicit(&kmm.nr_zones, memory_order_acquire);
+	unsigned long nr = 0;
+
+	for (i = 0; i < n; i++) {
+		struct kmm_zone *z = kmm.zones[i];
+
+		if (z->type != type || !kmm_lock_report(&z->lock))
+			continue;
+		nr += (z->nr_pages - z->fresh_pfn) >> MAX_PAGE_ORDER;
+		kmm_unlock_report(&z->lock);
+	}
+	return nr;
+}
+
 void kmm_page_stats(struct kmm_page_stats *st)
 {
 	int i, n = atomic_load_explicit(&kmm.nr_zones, memory_order_acquire);

@@ -39,6 +39,7 @@ void kmm_buddy_counts(enum zone_type type, unsigned long nr[NR_PAGE_ORDERS]);
 struct kmm_page_stats {
 	size_t zones, spanned_pages, free_pages, released_pages, reserved_pages;
 };
+unsigned long kmm_buddy_fresh_blocks(enum zone_type type);
 void kmm_page_stats(struct kmm_page_stats *st);
 void kmm_prep_compound(struct kmm_page *page, unsigned int order);
 void kmm_clear_compound(struct kmm_page *page, unsigned int order);

@@ -16,6 +16,7 @@
  * every descriptor it did not open, and open others).
  */
 #include "internal.h"
+#include "kmalloc.h"
 #include "lockdep.h"
 #include "mm_account.h"
 #include "mm_types.h"
@@ -165,6 +166,41 @@ static __noinline int meminfo(int fd)
 		ret |= meminfo_line(fd, name, v[i]);
 	}
 	return ret ? -1 : 0;
+}
+
+void kmm_heap_info(struct kmm_heap_info *hi)
+{
+	struct kmm_page_stats ps;
+	struct kmm_vmalloc_stats vs;
+	size_t used, cached;
+
+	kmm_page_stats(&ps);
+	kmm_vmalloc_stats(&vs);
+	/* Runs and areas kept for reuse are charged but not in use. */
+	cached = kmm_mem_cached();
+	used = atomic_load(&kmm.mem_used);
+	used = used > cached ? used - cached : 0;
+	hi->arena = (ps.spanned_pages - ps.reserved_pages -
+		     ps.released_pages) << PAGE_SHIFT;
+	hi->aspace = ps.spanned_pages << PAGE_SHIFT;
+	hi->mmap_count = vs.nr_areas;
+	hi->mmap_bytes = vs.bytes;
+	hi->in_use = used > vs.bytes ? used - vs.bytes : 0;
+	hi->free = (ps.free_pages - ps.released_pages) << PAGE_SHIFT;
+	hi->peak = atomic_load(&kmm.mem_peak);
+}
+
+void kmm_kmalloc_free_objects(unsigned long *nr)
+{
+	struct kmm_slab_stats st;
+	int i;
+
+	kmm_lock(&kmm.thread_lock);
+	for (i = 0; i < KMALLOC_NR_CACHES; i++) {
+		kmm_slab_stats(kmalloc_caches[i], &st);
+		nr[i] = st.num_objs - st.active_objs;
+	}
+	kmm_unlock(&kmm.thread_lock);
 }
 
 /* One of the four /proc formats; -1 with EINVAL for another name. */
