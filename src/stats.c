@@ -107,6 +107,7 @@ static __noinline int slabinfo(int fd)
 static __noinline int meminfo_line(int fd, const char *name, size_t bytes)
 {
 	char line[64];
+
 	int n = kmm_snprintf(line, sizeof(line), "%-16s%8zu kB\n", name,
 			     bytes >> 10);
 
@@ -114,13 +115,17 @@ static __noinline int meminfo_line(int fd, const char *name, size_t bytes)
 }
 
 /* The lines of meminfo, in order; meminfo_values() fills their bytes. */
+/*
+ * The lines of meminfo, in order; meminfo_values() fills their bytes.
+ * MemTotal + MemReleased + MemMap = AddressSpace, the zones' reservation.
+ */
 enum {
-	MI_TOTAL, MI_FREE, MI_RELEASED, MI_USED, MI_SLAB, MI_PAGETABLES,
-	MI_VMALLOC, NR_MEMINFO
+	MI_TOTAL, MI_FREE, MI_RELEASED, MI_USED, MI_SLAB, MI_MEMMAP,
+	MI_VMALLOC, MI_SPACE, NR_MEMINFO
 };
 static const char *const meminfo_names[NR_MEMINFO] = {
 	"MemTotal", "MemFree", "MemReleased", "MemUsed", "Slab",
-	"PageTables", "VmallocUsed",
+	"MemMap", "VmallocUsed", "AddressSpace",
 };
 
 static __noinline void meminfo_values(size_t v[NR_MEMINFO])
@@ -142,16 +147,19 @@ static __noinline void meminfo_values(size_t v[NR_MEMINFO])
 		}
 		kmm_unlock_report(&kmm.cache_lock);
 	}
-	v[MI_TOTAL] = (ps.spanned_pages - ps.reserved_pages) << PAGE_SHIFT;
-	v[MI_FREE] = ps.free_pages << PAGE_SHIFT;
+	/* Pages that are, or may be, resident: used, or free and kept. */
+	v[MI_TOTAL] = (ps.spanned_pages - ps.reserved_pages -
+		       ps.released_pages) << PAGE_SHIFT;
+	v[MI_FREE] = (ps.free_pages - ps.released_pages) << PAGE_SHIFT;
 	v[MI_RELEASED] = ps.released_pages << PAGE_SHIFT;
 	/* Counts read one after the other: the difference may dip below 0. */
 	used = atomic_load(&kmm.mem_used);
 	cached = kmm_mem_cached();
 	v[MI_USED] = used > cached ? used - cached : 0;
 	v[MI_SLAB] = slab;
-	v[MI_PAGETABLES] = ps.reserved_pages << PAGE_SHIFT;
+	v[MI_MEMMAP] = ps.reserved_pages << PAGE_SHIFT;
 	v[MI_VMALLOC] = vs.bytes;
+	v[MI_SPACE] = ps.spanned_pages << PAGE_SHIFT;
 }
 
 static __noinline int meminfo(int fd)

@@ -175,7 +175,7 @@ assert d["options"]["KMM_STATS_FORMAT"] == {"value": "json", "source": "environm
 assert d["options"]["KMM_RETAIN"]["source"] == "default"
 mi = d["meminfo"]
 for k in ("MemTotal", "MemFree", "MemReleased", "MemUsed", "Slab",
-          "PageTables", "VmallocUsed"):
+          "MemMap", "VmallocUsed", "AddressSpace"):
     assert isinstance(mi[k], int), k
 assert mi["VmallocUsed"] >= 8 << 20
 slabs = {c["name"]: c for c in d["slabinfo"]}

@@ -28,7 +28,7 @@ done
 compare_runs "sort under ulimit -v" "$TEST_TMPDIR/glibc.sum" \
 	"$TEST_TMPDIR/preload.sum"
 check_served_by_kmm "$TEST_TMPDIR/stats.preload" sort
-total=$(awk '/^MemTotal:/ { print $2; exit }' "$TEST_TMPDIR/stats.preload")
+total=$(awk '/^AddressSpace:/ { print $2; exit }' "$TEST_TMPDIR/stats.preload")
 [ -n "$total" ] && [ "$total" -gt 0 ] && [ "$total" -lt 1048576 ] ||
-	fail "MemTotal under ulimit -v" "a zone under 1 GiB" "${total:-none} kB"
+	fail "AddressSpace under ulimit -v" "a zone under 1 GiB" "${total:-none} kB"
 echo "ulimit: sort under ulimit -v $limit_kb on kmm, zones of ${total} kB"
