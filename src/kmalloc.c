@@ -35,6 +35,9 @@
 #include <errno.h>
 #include <string.h>
 
+__thread const void *kmm_alloc_caller
+	__attribute__((tls_model("initial-exec")));
+
 const unsigned int kmalloc_sizes[KMALLOC_NR_CACHES] = {
 	16,    32,    48,    64,    80,    96,    112,   128,
 	160,   192,   224,   256,   320,   384,   448,   512,
@@ -171,6 +174,7 @@ void *__kmm_kmalloc(size_t size, kmm_gfp_t gfp, size_t align)
 			return NULL;
 		/* Size 0 (memalign) is a unique pointer, as on every route. */
 		return __kmm_vmalloc(size ? size : 1, align, gfp, false,
+				     kmm_alloc_caller ? kmm_alloc_caller :
 				     __builtin_return_address(0));
 	}
 	if (size > (PAGE_SIZE << MAX_PAGE_ORDER))

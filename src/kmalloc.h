@@ -62,6 +62,14 @@ void *kmm_krealloc_layout(void *p, size_t size, kmm_gfp_t gfp,
 size_t kmm_usable_size_layout(const void *p);
 size_t kmm_ksize_layout(const void *p);
 
+/*
+ * The program's call into the malloc family, set by malloc.c around its
+ * slow paths, so that a vmalloc area made for it records that call
+ * rather than a frame inside kmm (vmallocinfo's caller).  NULL otherwise.
+ */
+extern __thread const void *kmm_alloc_caller
+	__attribute__((tls_model("initial-exec")));
+
 static __always_inline void *kmm_kmalloc_slow(size_t size, kmm_gfp_t gfp,
 					      size_t align)
 {

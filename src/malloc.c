@@ -38,14 +38,18 @@ static __cold void *enomem(void)
 	return NULL;
 }
 
-static __noinline void *malloc_slow(size_t size, kmm_gfp_t gfp, size_t align)
+/* caller: the program's call, for a vmalloc area's record. */
+static __noinline void *malloc_slow(size_t size, kmm_gfp_t gfp, size_t align,
+				    const void *caller)
 {
 	void *p;
 
 	if (unlikely(size > (size_t)PTRDIFF_MAX))
 		return enomem();
 	kmm_init();
+	kmm_alloc_caller = caller;
 	p = kmm_kmalloc_slow(size, gfp, align);
+	kmm_alloc_caller = NULL;
 	if (unlikely(!p))
 		return enomem();
 	return p;
@@ -59,7 +63,7 @@ static __always_inline void *do_malloc(size_t size)
 		if (likely(p))
 			return p;
 	}
-	return malloc_slow(size, MALLOC_GFP, 0);
+	return malloc_slow(size, MALLOC_GFP, 0, __builtin_return_address(0));
 }
 
 KMM_EXPORT void *malloc(size_t size)
@@ -95,7 +99,8 @@ KMM_EXPORT void *calloc(size_t n, size_t size)
 		return p;
 	}
 	/* Pages given back to the system read as zero: not cleared again. */
-	return malloc_slow(total, MALLOC_GFP | KMM___GFP_ZERO, 0);
+	return malloc_slow(total, MALLOC_GFP | KMM___GFP_ZERO, 0,
+			   __builtin_return_address(0));
 }
 
 KMM_EXPORT void *realloc(void *p, size_t size)
@@ -110,7 +115,9 @@ KMM_EXPORT void *realloc(void *p, size_t size)
 		return NULL;
 	}
 	/* Sizes past PTRDIFF_MAX fail below, off the in-place path. */
+	kmm_alloc_caller = __builtin_return_address(0);
 	q = kmm_krealloc_slow(p, size, MALLOC_GFP, "realloc");
+	kmm_alloc_caller = NULL;
 	if (unlikely(!q))
 		return enomem();
 	return q;
@@ -125,11 +132,12 @@ KMM_EXPORT void *reallocarray(void *p, size_t n, size_t size)
 	return realloc(p, total);
 }
 
-static void *aligned(size_t align, size_t size)
+static __always_inline void *aligned(size_t align, size_t size)
 {
 	if (align <= MALLOC_ALIGN)
 		return do_malloc(size);
-	return malloc_slow(size, MALLOC_GFP, align);
+	return malloc_slow(size, MALLOC_GFP, align,
+			   __builtin_return_address(0));
 }
 
 /*

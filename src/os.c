@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -391,6 +392,54 @@ int kmm_os_sigmax(void)
 pid_t kmm_os_getpid(void)
 {
 	return getpid();
+}
+
+struct module_find {
+	uintptr_t addr;
+	const char *name;
+	uintptr_t offset;
+};
+
+static int module_of(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct module_find *f = arg;
+	unsigned int i;
+
+	(void)size;
+	for (i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t start = info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type == PT_LOAD && f->addr >= start &&
+		    f->addr - start < ph->p_memsz) {
+			f->name = info->dlpi_name;
+			f->offset = f->addr - info->dlpi_addr;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The loaded object that holds addr: its file name ("" for the program
+ * itself) in *name and addr less its load bias in *offset, the address
+ * addr2line(1) takes for that file.  -1 if no object holds addr.
+ * dl_iterate_phdr allocates nothing but takes the loader's lock: not
+ * from a signal handler.
+ */
+int kmm_os_addr_module(const void *addr, const char **name,
+		       uintptr_t *offset)
+{
+	struct module_find f = { (uintptr_t)addr, NULL, 0 };
+	int saved = errno;
+
+	dl_iterate_phdr(module_of, &f);
+	errno = saved;
+	if (!f.name)
+		return -1;
+	*name = f.name;
+	*offset = f.offset;
+	return 0;
 }
 
 /* The program's name as run (argv[0] without its directory). */

@@ -32,6 +32,8 @@ pid_t kmm_os_getpid(void);
 int kmm_os_sigrtmin(void);	/* SIGRTMIN, as the C library has it */
 int kmm_os_sigmax(void);	/* SIGRTMAX */
 const char *kmm_os_program(void);
+int kmm_os_addr_module(const void *addr, const char **name,
+		       uintptr_t *offset);
 void kmm_os_close(int fd);
 int kmm_os_open_read(const char *path);
 ssize_t kmm_os_read(int fd, void *buf, size_t len);	/* -1 with errno */

@@ -338,3 +338,28 @@ const char *kmm_errno_text(int err)
 	}
 	return NULL;
 }
+
+/*
+ * addr as "module+0xoffset" ("python3+0x1a2b3c", "libc.so.6+0x2a1ca"),
+ * the module named without its directory, the program by the name it
+ * was run as; offset is what addr2line(1) takes for that file.  In a
+ * report written at a signal the loader's lock may be held: the bare
+ * address then.  buf has at least 64 bytes; returns buf.
+ */
+const char *kmm_format_caller(char *buf, size_t size, const void *addr,
+			      bool nowait)
+{
+	const char *name, *base;
+	uintptr_t off;
+
+	if (!addr || nowait || kmm_os_addr_module(addr, &name, &off) < 0) {
+		kmm_snprintf(buf, size, "%p", addr);
+		return buf;
+	}
+	base = strrchr(name, '/');
+	name = base ? base + 1 : name;
+	if (!*name)
+		name = kmm_os_program();
+	kmm_snprintf(buf, size, "%s+%#lx", name, (unsigned long)off);
+	return buf;
+}

@@ -23,6 +23,9 @@ void kmm_die(const char *fn, const char *what, const void *p,
 void kmm_invalid_free(const void *obj, const char *fn)
 	__attribute__((noreturn, cold));
 void kmm_nofail(const char *fn, size_t size) __attribute__((noreturn, cold));
+/* addr as "module+0xoffset" (the bare address if nowait); returns buf. */
+const char *kmm_format_caller(char *buf, size_t size, const void *addr,
+			      bool nowait);
 /* strerror's text for the errors of open(2), NULL for others. */
 const char *kmm_errno_text(int err);
 /* Writes a whole buffer to fd; 0 or -1 with errno. */

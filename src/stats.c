@@ -539,12 +539,14 @@ static int json_area(void *arg, uintptr_t start, size_t size,
 		     const void *caller, size_t pages)
 {
 	struct jout *o = arg;
+	char buf[72];
 
 	j_open(o, NULL, "{");
 	j_hex(o, "start", start);
 	j_hex(o, "end", start + size);
 	j_unum(o, "size", size);
-	j_hex(o, "caller", (uintptr_t)caller);
+	j_text(o, "caller", kmm_format_caller(buf, sizeof(buf), caller,
+					       kmm_report_nowait()));
 	j_unum(o, "pages", pages);
 	j_close(o, "}");
 	return 0;

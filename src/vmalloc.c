@@ -801,7 +801,7 @@ void kmm_vmalloc_stats(struct kmm_vmalloc_stats *st)
 /* /proc/vmallocinfo: range, size (guard page included), caller. */
 int kmm_vmallocinfo(int fd)
 {
-	char line[160];
+	char line[200], caller[72];
 	size_t i;
 	int n, ret = 0;
 
@@ -812,12 +812,16 @@ int kmm_vmallocinfo(int fd)
 
 		if (!va->start)
 			continue;
+		kmm_format_caller(caller, sizeof(caller), va->caller,
+				  kmm_report_nowait());
 		n = kmm_snprintf(line, sizeof(line),
-				 "%p-%p %8zu %p pages=%zu vmalloc\n",
+				 "%p-%p %8zu %s pages=%zu vmalloc\n",
 				 (void *)va->start,
 				 (void *)(va->start + va->size + PAGE_SIZE),
-				 va->size + PAGE_SIZE, va->caller,
+				 va->size + PAGE_SIZE, caller,
 				 va->size >> PAGE_SHIFT);
+		if (n >= (int)sizeof(line))
+			n = (int)sizeof(line) - 1;
 		ret = kmm_write_all(fd, line, (size_t)n);
 	}
 	kmm_unlock_report(&kmm.vmap_lock);

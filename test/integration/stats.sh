@@ -8,7 +8,8 @@
 # The report reaches the standard error the program started with even
 # when the program closes it first (kmm --stats ls, sort), puts a data
 # file on fd 2, or takes over every descriptor it finds open; it never
-# lands in the program's own files.
+# lands in the program's own files.  vmallocinfo's caller is the
+# program's call of malloc, as module+0xoffset that addr2line resolves.
 . "$(dirname "$0")/common.sh"
 
 need_lib
@@ -156,7 +157,18 @@ expect_eq "unwritable KMM_STATS_FILE: its warning" \
 	"$(grep '^kmm: warning' "$err")"
 check_header "$err" true
 
-# 8. KMM_STATS_FORMAT=json: the whole report as one JSON document with the
+# 8. vmallocinfo names the program's call of malloc as module+0xoffset,
+# and addr2line takes it back to the line in hold.c.
+caller=$(KMM_STATS=1 LD_PRELOAD=$KMM_LIB "$hold" 2>&1 >/dev/null |
+	sed -n 's/^0x[0-9a-f]*-0x[0-9a-f]* *[0-9]* \(hold+0x[0-9a-f]*\) pages=2048 vmalloc$/\1/p')
+expect_match "vmallocinfo: caller of the 8 MiB block" '^hold\+0x[0-9a-f]+$' "$caller"
+if command -v addr2line >/dev/null 2>&1; then
+	where=$(addr2line -f -e "$hold" "${caller#hold+}" | tr '\n' ' ')
+	expect_match "addr2line $caller" '^main .*hold\.c:[0-9]+ $' "$where"
+	echo "vmallocinfo caller $caller -> $where"
+fi
+
+# 9. KMM_STATS_FORMAT=json: the whole report as one JSON document with the
 # schema of kmm_dump(3).
 if command -v python3 >/dev/null 2>&1; then
 	out=$(KMM_STATS=1 KMM_STATS_FORMAT=json LD_PRELOAD=$KMM_LIB "$hold" 2>"$err")
@@ -190,7 +202,7 @@ assert big, d["vmallocinfo"]
 a = big[0]
 assert int(a["end"], 16) - int(a["start"], 16) == a["size"]
 assert a["pages"] * 4096 + 4096 == a["size"]
-assert a["caller"].startswith("0x")
+assert a["caller"].startswith("hold+0x"), a["caller"]
 PY
 fi
 exit 0
