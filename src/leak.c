@@ -37,13 +37,14 @@
  *
  * In use or free: a free slab object carries its free mark (slab.h),
  * which an object handed out has cleared, so the scan reads the state of
- * every object from the object itself, without the threads' lists.  The
+ * every object from the object itself, without the threads' lists.  With
+ * KMM_HARDEN=0 there is no mark: the lists are walked (find_free).  The
  * quarantine (track.c) is emptied first.
  *
  * Bookkeeping comes from the page allocator, before any lock is taken:
- * per zone, three bits (struct bits) per 16 bytes of the pages in use
+ * per zone, four bits (struct bits) per 16 bytes of the pages in use
  * and, per page, the distance back to the head of the kmalloc run it
- * belongs to (runs are not compound pages); three bits per vmalloc area;
+ * belongs to (runs are not compound pages); four bits per vmalloc area;
  * the gray stack (on overflow, the scan goes over the marked objects
  * again until nothing new is marked); the table of groups.  None of it
  * lies in a root: it is zone memory.
@@ -100,6 +101,7 @@ struct bits {
 	uint64_t mark;		/* reached from a root */
 	uint64_t seen;		/* in use at the walk: may be reported */
 	uint64_t ind;		/* reached from an unreferenced object */
+	uint64_t free;		/* on a free list (KMM_HARDEN=0 only) */
 };
 
 struct leak_chunk {
@@ -276,11 +278,21 @@ static uint16_t *run_head(struct leak_zone *lz, unsigned long pfn)
 	return &lz->chunk[pfn >> CHUNK_SHIFT].heads[pfn & (CHUNK_PAGES - 1)];
 }
 
-static bool object_free(const struct kmm_cache *s, const void *obj)
+/*
+ * Is the slab object at obj free?  Its free mark says so (slab.h); with
+ * KMM_HARDEN=0 there is none, and the free lists were walked first.
+ */
+static bool object_free(struct leak_zone *lz, const struct kmm_cache *s,
+			uintptr_t obj)
 {
-	const uintptr_t *w = (const uintptr_t *)((const char *)obj + s->offset);
+	const uintptr_t *w = (const uintptr_t *)(obj + s->offset);
+	struct bits *b;
+	uint64_t bit;
 
-	return w[1] == free_mark(obj, w[0]);
+	if (kmm_hardened())
+		return w[1] == free_mark((const void *)obj, w[0]);
+	b = zone_mark(lz, obj, &bit);
+	return (b->free & bit) != 0;
 }
 
 /*
@@ -324,7 +336,7 @@ static struct bits *find_zone_object(struct leak_state *st,
 		if (idx >= s->objects)
 			return NULL;
 		obj->start = base + idx * s->size;
-		if (object_free(s, (void *)obj->start))
+		if (object_free(lz, s, obj->start))
 			return NULL;
 		obj->len = s->object_size;
 		return zone_mark(lz, obj->start, bit);
@@ -409,6 +421,90 @@ static void drain(struct leak_state *st)
 	}
 }
 
+/* ------------------------------------------------------ free lists */
+
+/*
+ * With KMM_HARDEN=0 a free object carries no mark: the objects on every
+ * free list are marked free first, each link checked before it is
+ * followed (an object of the cache, no more than the list's count), as
+ * other threads change their own lists meanwhile: a link caught mid-
+ * update ends that walk, and what lies behind it counts as in use.
+ * kmm.dead_lock and kmm.thread_lock held, then the scan's locks.
+ */
+static void free_chain(struct leak_state *st, const struct kmm_cache *s,
+		       uintptr_t obj, unsigned long max)
+{
+	for (; obj && max; max--) {
+		struct kmm_zone *z = kmm_addr_zone((void *)obj);
+		struct leak_zone *lz = z ? leak_zone_of(st, z) : NULL;
+		struct kmm_page *map, *page;
+		unsigned long pfn;
+		struct bits *b;
+		uint64_t bit;
+
+		if (!lz)
+			return;
+		map = zone_mem_map(z);
+		pfn = (obj - zone_base(z)) >> PAGE_SHIFT;
+		if (pfn < z->first_pfn || pfn >= lz->end)
+			return;
+		page = map + pfn;
+		if (page->flags & PG_tail) {
+			page = page->compound_head;
+			if (page < map + z->first_pfn || page > map + pfn)
+				return;
+		}
+		if (!(page->flags & PG_slab) || page->slab_cache != s ||
+		    !slab_object_ok(s, page, (void *)obj))
+			return;
+		b = zone_mark(lz, obj, &bit);
+		b->free |= bit;
+		obj = *(const uintptr_t *)(obj + s->offset);
+	}
+}
+
+static void free_lists_of(struct leak_state *st, const struct kmm_thread *t)
+{
+	int i;
+
+	for (i = 0; i < kmm.nr_caches; i++)
+		if (kmm.caches[i] && t->objs[i].freelist)
+			free_chain(st, kmm.caches[i],
+				   (uintptr_t)t->objs[i].freelist,
+				   (unsigned long)t->objs[i].count + 1);
+}
+
+static void find_free(struct leak_state *st)
+{
+	struct list_head *pos;
+	unsigned int z;
+
+	list_for_each(pos, &kmm.threads)
+		free_lists_of(st, list_entry(pos, struct kmm_thread, node));
+	free_lists_of(st, &kmm_dead_thread);
+	for (z = 0; z < st->nr_zones; z++) {
+		struct leak_zone *lz = &st->zones[z];
+		struct kmm_page *map = zone_mem_map(lz->z);
+		unsigned long pfn = lz->z->first_pfn;
+
+		while (pfn < lz->end) {
+			struct kmm_page *page = map + pfn;
+			unsigned long n = 1;
+			unsigned int count;
+			void *head;
+
+			if (page->flags & (PG_buddy | PG_slab | PG_head))
+				n = 1UL << page->order;
+			if (page->flags & PG_slab) {
+				head = __kmm_slab_freelist(page, &count);
+				free_chain(st, page->slab_cache,
+					   (uintptr_t)head, count);
+			}
+			pfn += MAX(n, 1UL);
+		}
+	}
+}
+
 /* ------------------------------------------------------------- walks */
 
 /*
@@ -454,7 +550,7 @@ static void walk_zone(struct leak_state *st, struct leak_zone *lz,
 			n = 1UL << page->order;
 			for (i = 0; s && i < page->objects; i++) {
 				o.start = base + i * s->size;
-				if (object_free(s, (void *)o.start))
+				if (object_free(lz, s, o.start))
 					continue;
 				o.kind = KIND_SLAB;
 				o.s = s;
@@ -989,6 +1085,8 @@ static __noinline int scan_locked(struct leak_state *st)
 	st->nr_areas = __kmm_vmalloc_count();
 	st->lo = UINTPTR_MAX;
 	st->hi = 0;
+	if (!kmm_hardened())
+		find_free(st);
 	walk(st, note_object);
 	if (scan_roots(st) < 0)
 		return -1;
@@ -1031,11 +1129,20 @@ static __noinline long leak_scan(int fd)
 	    !st->groups || !st->peek || !st->maps)
 		goto out_free;
 
+	/* Unhardened: the threads' lists are walked (find_free). */
+	if (!kmm_hardened()) {
+		kmm_lock(&kmm.dead_lock);
+		kmm_lock(&kmm.thread_lock);
+	}
 	kmm_lock(&kmm.vmap_lock);
 	kmm_lock(&kmm.zone_lock);
 	ret = scan_locked(st);
 	kmm_unlock(&kmm.zone_lock);
 	kmm_unlock(&kmm.vmap_lock);
+	if (!kmm_hardened()) {
+		kmm_unlock(&kmm.thread_lock);
+		kmm_unlock(&kmm.dead_lock);
+	}
 	err = EIO;
 	if (ret < 0)
 		goto out_free;

@@ -93,6 +93,16 @@ static inline unsigned int freelist_count(uint64_t w)
 	return (unsigned int)(w >> FREELIST_COUNT_SHIFT);
 }
 
+/* For the leak scan: a slab's free objects no thread holds, and count. */
+void *__kmm_slab_freelist(struct kmm_page *page, unsigned int *count)
+{
+	uint64_t w = atomic_load_explicit(&page->freelist,
+					  memory_order_acquire);
+
+	*count = freelist_count(w);
+	return freelist_ptr(w);
+}
+
 static inline uint64_t freelist_word(void *p, unsigned int count)
 {
 	return (uint64_t)count << FREELIST_COUNT_SHIFT | (uintptr_t)p;

@@ -70,6 +70,8 @@ void kmm_slab_double_free(const struct kmm_cache *s, const void *obj,
  */
 void kmm_slab_double_free_nr(unsigned int index, const void *obj,
 			     const char *fn) __attribute__((cold));
+/* The head of the chain of free objects a slab holds, and their count. */
+void *__kmm_slab_freelist(struct kmm_page *page, unsigned int *count);
 /* Sets the limits of a new thread's lists. */
 void kmm_slab_thread_init(struct kmm_thread *t);
 

@@ -6,7 +6,8 @@
 # those reached only from lost objects (a lost list's nodes) last;
 # objects kept in a global, inside a reachable object or in another live
 # thread's thread-local variable, and objects freed, are not reported;
-# a program that loses nothing gets a report of none.
+# a program that loses nothing gets a report of none; with KMM_HARDEN=0
+# (free objects carry no mark) as well.
 . "$(dirname "$0")/common.sh"
 
 # Under memcheck the tool's own mappings, which kmm cannot tell from the
@@ -67,6 +68,14 @@ for mode in preload linked; do
 		n=$([ "$scenario" = lost ] && echo 12 || echo 0)
 		expect_eq "kmm_leak_scan's return, $scenario, $mode" \
 			"scan returned $n" "$(grep '^scan returned' "$out.scan")"
+
+		# KMM_HARDEN=0: no free marks; the scan walks the free lists.
+		KMM_HARDEN=0 run_on "$mode" 60 "$prog" "$scenario" scan \
+			>"$out.soft" 2>"$out.err"
+		rc=$?
+		[ $rc = 0 ] || fail "leaks $scenario scan on $mode, KMM_HARDEN=0: exit" 0 "$rc ($(head -3 "$out.err"))"
+		check "kmm_leak_scan, KMM_HARDEN=0, $scenario, $mode" \
+			"$out.soft" "$scenario"
 
 		KMM_LEAKS=1 run_on "$mode" 60 "$prog" "$scenario" exit \
 			>/dev/null 2>"$out.exit"
