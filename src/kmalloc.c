@@ -47,16 +47,17 @@ const unsigned int kmalloc_sizes[KMALLOC_NR_CACHES] = {
 };
 
 struct kmm_cache *kmalloc_caches[KMALLOC_NR_CACHES];
-struct kmalloc_geom kmalloc_geom[KMALLOC_NR_CACHES];
+struct kmalloc_geom kmalloc_geom;
 
-static void kmalloc_geom_init(struct kmalloc_geom *g, const struct kmm_cache *s)
+static void kmalloc_geom_init(unsigned int i, const struct kmm_cache *s)
 {
 	uint64_t magic = UINT64_MAX / s->size + 1;
 	uint64_t e = magic * s->size;	/* mod 2^64 */
 
-	g->slab_mask = s->slab_mask;
-	g->magic = magic;
-	g->limit = e ? MIN(magic, (uint64_t)s->objects * e) : magic;
+	kmalloc_geom.slab_mask[i] = s->slab_mask;
+	kmalloc_geom.magic[i] = magic;
+	kmalloc_geom.limit[i] = e ? MIN(magic, (uint64_t)s->objects * e)
+				  : magic;
 }
 uint8_t kmalloc_size_index[KMALLOC_MAX_CACHE_SIZE / 16 + 1];
 
@@ -90,7 +91,7 @@ void kmm_kmalloc_init(void)
 		/* kmalloc_fast() relies on class index == cache index. */
 		if (!kmalloc_caches[i] || kmalloc_caches[i]->index != i)
 			kmm_die("kmalloc_init", "cannot create", NULL, name);
-		kmalloc_geom_init(&kmalloc_geom[i], kmalloc_caches[i]);
+		kmalloc_geom_init(i, kmalloc_caches[i]);
 	}
 }
 

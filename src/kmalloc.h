@@ -27,22 +27,20 @@ extern const unsigned int kmalloc_sizes[KMALLOC_NR_CACHES];
  * where it is k * e for off = k * size, e = magic * size - 2^64) and
  * limit = min(magic, objects * e) (e = 0: a power of two, no tail).
  */
+/* Arrays, not an array of structs: one base address for the three. */
 struct kmalloc_geom {
-	uintptr_t slab_mask;
-	uint64_t magic;
-	uint64_t limit;
-	uint64_t pad;
+	uintptr_t slab_mask[KMALLOC_NR_CACHES];
+	uint64_t magic[KMALLOC_NR_CACHES];
+	uint64_t limit[KMALLOC_NR_CACHES];
 };
-extern struct kmalloc_geom kmalloc_geom[KMALLOC_NR_CACHES]
-	__attribute__((visibility("hidden")));
+extern struct kmalloc_geom kmalloc_geom __attribute__((visibility("hidden")));
 
-static __always_inline bool kmalloc_object_start(unsigned int idx,
+static __always_inline bool kmalloc_object_start(uintptr_t idx,
 						 const void *p)
 {
-	const struct kmalloc_geom *g = &kmalloc_geom[idx];
-	uint64_t off = (uintptr_t)p & g->slab_mask;
+	uint64_t off = (uintptr_t)p & kmalloc_geom.slab_mask[idx];
 
-	return off * g->magic < g->limit;
+	return off * kmalloc_geom.magic[idx] < kmalloc_geom.limit[idx];
 }
 
 void kmm_kmalloc_init(void);
@@ -143,7 +141,7 @@ static __always_inline void *kmalloc_fast(size_t size)
 static __always_inline void kfree_fast(void *p, const char *fn)
 {
 	/* 0, no class, wraps past the last: the slow path decides. */
-	unsigned int idx = page_class(p) - 1;
+	uintptr_t idx = page_class(p) - 1;
 
 	if (likely(idx < KMALLOC_NR_CACHES)) {
 		struct kmm_objlist *c = &kmm_current->objs[idx];

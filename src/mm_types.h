@@ -175,7 +175,7 @@ extern uint8_t *kmm_page_class_map __attribute__((visibility("hidden")));
 /* Pfns covered, 0 without a map. */
 extern uintptr_t kmm_page_class_end __attribute__((visibility("hidden")));
 
-static __always_inline unsigned int page_class(const void *p)
+static __always_inline uintptr_t page_class(const void *p)
 {
 	uintptr_t pfn = (uintptr_t)p >> PAGE_SHIFT;
 
