@@ -29,8 +29,9 @@
  * A refill takes the whole list with one exchange (the slab is then full,
  * on no list).  A flush pushes objects back one compare-and-swap each;
  * count says when a slab stops being full (it joins the cache's partial
- * list) and when it becomes entirely free (it is kept as one of a few
- * empty slabs, min_partial, or goes back to the buddy allocator).  So an
+ * list) and when it becomes entirely free (it is kept as an empty slab,
+ * as many as the cache recently had in use (empty_limit), or goes back
+ * to the buddy allocator).  So an
  * object freed by another thread is reused by that thread at once, and a
  * slab all of whose objects came back is the cache's again, whichever
  * thread took them.  At thread exit the thread's lists go back to the
@@ -45,14 +46,15 @@
  * is made of the same links, so a refill from it is checked as it is
  * popped.
  *
- * Free memory.  A cache keeps a few empty slabs (min_partial) and the
+ * Free memory.  A cache keeps empty slabs (empty_limit) and the
  * threads' lists hold free objects.  The slab reclaimer (mm_account.c)
  * frees the empty slabs and the calling thread's lists when a charge
  * would fail or malloc_trim() runs.  Another thread's lists cannot be
  * taken (its fast paths take no lock): the reclaimer counts them, and
  * the memory limit does not count what stays there as in use.
  *
- * Locking: s->lock guards s->partial, nr_partial, nr_empty and on_partial.
+ * Locking: s->lock guards s->partial, nr_partial, nr_empty, on_partial
+ * and the window of recent use (peak_used, peak_prev, window_events).
  * A push that moves a slab between lists (full -> partial, partial ->
  * empty) takes s->lock before its compare-and-swap, as SLUB takes
  * list_lock, so list moves are serialized; refills take it too.  Pushes
@@ -77,6 +79,7 @@
 #define SLAB_MAX_ORDER 5
 #define SLAB_MIN_OBJECTS 8
 #define SLAB_MIN_PARTIAL 2
+#define SLAB_WINDOW_EVENTS 4096
 
 static struct kmm_cache cache_store[KMM_MAX_CACHES];
 uintptr_t kmm_free_cookie;
@@ -286,6 +289,7 @@ static struct kmm_page *new_slab(struct kmm_cache *s, kmm_gfp_t gfp,
 	}
 	*freelist = base;
 	atomic_fetch_add_explicit(&s->nr_slabs, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&s->alloc_slab, 1, memory_order_relaxed);
 	return page;
 }
 
@@ -297,6 +301,7 @@ static void discard_slab(struct kmm_cache *s, struct kmm_page *page)
 		   page->objects);
 	KMM_BUG_ON(page->on_partial || page->slab_cache != s);
 	atomic_fetch_sub_explicit(&s->nr_slabs, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&s->free_slab, 1, memory_order_relaxed);
 	if (s->index < 255)
 		kmm_set_page_class(slab_base(page), 1UL << s->order, 0);
 	kmm_clear_compound(page, s->order);
@@ -329,6 +334,82 @@ static void __remove_partial(struct kmm_cache *s, struct kmm_page *page,
 	if (empty)
 		s->nr_empty--;
 	KMM_BUG_ON(s->nr_empty > s->nr_partial);
+}
+
+/*
+ * Empty slabs kept.  A cache that cycles through a working set (a round
+ * of a thousand objects made and freed, a batch of big blocks) empties
+ * the slabs of its peak and fills them again soon after: with a fixed
+ * few kept, each round made and discarded nearly all of them, each one
+ * through the buddy allocator and a free list built anew.  So a cache
+ * keeps as many empty slabs as it recently had in use: the peak of slabs
+ * in use over a window of SLAB_WINDOW_EVENTS list moves, or over the
+ * window before, whichever is higher; at least min_partial, and at most
+ * a quarter of KMM_RETAIN in bytes, since empty slabs are free memory
+ * held as the page allocator holds its free pages (KMM_RETAIN=0 keeps
+ * min_partial).  A window that ends with more empty slabs than the new
+ * limit frees the surplus; the reclaimers and malloc_trim() free them all.
+ */
+static unsigned long empty_limit(const struct kmm_cache *s)
+{
+	unsigned long peak = MAX(s->peak_used, s->peak_prev);
+	unsigned long cap = (kmm.opt.dirty_max / 4) >> (PAGE_SHIFT + s->order);
+
+	return MAX(s->min_partial, MIN(peak, cap));
+}
+
+/*
+ * Notes a list move in the window of recent use; made: a slab is about
+ * to be made.  Returns true when a window ended with more empty slabs
+ * than the limit now allows.  s->lock held.
+ */
+static bool __note_use(struct kmm_cache *s, unsigned long made)
+{
+	unsigned long slabs = (unsigned long)atomic_load_explicit(
+		&s->nr_slabs, memory_order_relaxed) + made;
+	unsigned long used = slabs > s->nr_empty ? slabs - s->nr_empty : 0;
+
+	if (used > s->peak_used)
+		s->peak_used = used;
+	if (++s->window_events < SLAB_WINDOW_EVENTS)
+		return false;
+	s->window_events = 0;
+	s->peak_prev = s->peak_used;
+	s->peak_used = used;
+	return s->nr_empty > empty_limit(s);
+}
+
+static void discard_slab(struct kmm_cache *s, struct kmm_page *page);
+
+/*
+ * Frees the empty slabs past empty_limit(), from the tail of the partial
+ * list, where empty slabs are added.  Called with s->lock held; drops it.
+ */
+static void __discard_surplus(struct kmm_cache *s)
+{
+	unsigned long limit = empty_limit(s);
+	struct list_head victims, *pos, *n;
+
+	INIT_LIST_HEAD(&victims);
+	while (s->nr_empty > limit) {
+		struct kmm_page *page =
+			list_entry(s->partial.prev, struct kmm_page, slab_list);
+		uint64_t w = atomic_load_explicit(&page->freelist,
+						  memory_order_relaxed);
+
+		if (freelist_count(w) != page->objects)
+			break;
+		__remove_partial(s, page, true);
+		list_add(&page->slab_list, &victims);
+	}
+	kmm_unlock(&s->lock);
+	list_for_each_safe(pos, n, &victims) {
+		struct kmm_page *page =
+			list_entry(pos, struct kmm_page, slab_list);
+
+		list_del(&page->slab_list);
+		discard_slab(s, page);
+	}
 }
 
 /*
@@ -394,17 +475,19 @@ static void slab_put(struct kmm_cache *s, struct kmm_page *page, void *head,
 	if (now_empty) {
 		if (page->on_partial)
 			__remove_partial(s, page, false);
-		if (s->nr_empty < s->min_partial) {
-			__add_partial(s, page, true);
-		} else {
+		if (s->nr_empty >= empty_limit(s)) {
 			kmm_unlock(&s->lock);
 			discard_slab(s, page);
 			return;
 		}
+		__add_partial(s, page, true);
 	} else if (was_full) {
 		__add_partial(s, page, false);
 	}
-	kmm_unlock(&s->lock);
+	if (__note_use(s, 0))
+		__discard_surplus(s);
+	else
+		kmm_unlock(&s->lock);
 }
 
 static inline struct kmm_page *object_page(const void *object)
@@ -476,7 +559,10 @@ void *__kmm_slab_alloc(struct kmm_cache *s, kmm_gfp_t gfp,
 			list_ends_early(s, c->count);
 		kmm_lock(&s->lock);
 		page = __take_partial(s, &object, &count);
-		kmm_unlock(&s->lock);
+		if (__note_use(s, !page))
+			__discard_surplus(s);
+		else
+			kmm_unlock(&s->lock);
 		if (!page) {
 			page = new_slab(s, gfp, &object);
 			if (!page)
@@ -776,6 +862,16 @@ void kmm_slab_stats(struct kmm_cache *s, struct kmm_slab_stats *st)
 	st->num_slabs = (unsigned long)atomic_load(&s->nr_slabs);
 	st->num_objs = st->num_slabs * s->objects;
 	st->active_objs = st->num_objs > free ? st->num_objs - free : 0;
+}
+
+unsigned long kmm_slab_empty_limit(struct kmm_cache *s)
+{
+	unsigned long limit;
+
+	kmm_lock(&s->lock);
+	limit = empty_limit(s);
+	kmm_unlock(&s->lock);
+	return limit;
 }
 
 /* --------------------------------------------------------------- errors */

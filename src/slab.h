@@ -33,8 +33,13 @@ struct kmm_cache {
 	unsigned long nr_partial;
 	unsigned long nr_empty;
 	unsigned long min_partial;
+	/* Recent peak of slabs in use (slab.c, empty_limit): under lock. */
+	unsigned long peak_used, peak_prev;
+	unsigned int window_events;
 
 	_Atomic long nr_slabs;
+	/* Slabs made and slabs discarded, ever (SLUB's alloc_slab, free_slab). */
+	_Atomic unsigned long alloc_slab, free_slab;
 	char name[48];
 };
 
@@ -62,6 +67,8 @@ struct kmm_slab_stats {
 	unsigned long active_objs, num_objs, num_slabs;
 };
 void kmm_slab_stats(struct kmm_cache *s, struct kmm_slab_stats *st);
+/* Empty slabs s keeps now, at most (slab.c: empty_limit). */
+unsigned long kmm_slab_empty_limit(struct kmm_cache *s);
 void kmm_slab_double_free(const struct kmm_cache *s, const void *obj,
 			  const char *fn) __attribute__((noreturn, cold));
 /*

@@ -6,7 +6,7 @@
  * second thread allocating N/2 (adopting the abandoned slabs) and
  * exiting, and everything freed here, the cache's slab count (slabinfo)
  * never exceeds the first round's by more than a slab or two, falls back
- * to at most the two empty slabs the cache keeps once all is freed, and
+ * to at most the empty slabs the cache keeps once all is freed, and
  * the free page count is the same after every round.  The same holds
  * when the objects are freed while their owner is still alive and the
  * owner exits afterwards.  (Under memcheck, freed objects wait in a
@@ -135,11 +135,13 @@ int main(void)
 		free_range(&a, n / 2, n);
 		free_range(&b, 0, n / 2);
 		empty = slabs();
-		expect(!ut_native() || empty <= 2 + ut_list_slabs(c),
+		expect(!ut_native() ||
+			       empty <= ut_empty_slabs(c) + ut_list_slabs(c),
 		       "round %u: every object freed, every owner gone: "
-		       "expected at most %lu slabs kept (two empty, and those "
+		       "expected at most %lu slabs kept (%lu empty, and those "
 		       "of the objects on the freeing thread's list), got %lu",
-		       r, 2 + ut_list_slabs(c), empty);
+		       r, ut_empty_slabs(c) + ut_list_slabs(c),
+		       ut_empty_slabs(c), empty);
 		if (r == 0)
 			free_after_first = ut_free_pages();
 		else
@@ -172,9 +174,10 @@ int main(void)
 	pthread_mutex_unlock(&a.lock);
 	pthread_join(t, NULL);
 	empty = slabs();
-	expect(!ut_native() || empty <= 2 + ut_list_slabs(c),
+	expect(!ut_native() || empty <= ut_empty_slabs(c) + ut_list_slabs(c),
 	       "objects freed before their owner exited: expected at most "
-	       "%lu slabs kept, got %lu", 2 + ut_list_slabs(c), empty);
+	       "%lu slabs kept, got %lu", ut_empty_slabs(c) + ut_list_slabs(c),
+	       empty);
 	if (ut_native())
 		expect(ut_free_pages() + ut_list_slabs(c) * si.pagesperslab >=
 			       free_after_first,

@@ -78,6 +78,15 @@ static inline unsigned long ut_list_slabs(const void *cache)
 	return (s->cpu_limit + s->objects - 1) / s->objects + 1;
 }
 
+/*
+ * Empty slabs a cache may keep once its objects are freed: as many as it
+ * recently had in use, within a quarter of KMM_RETAIN (slab.c).
+ */
+static inline unsigned long ut_empty_slabs(void *cache)
+{
+	return kmm_slab_empty_limit(cache);
+}
+
 /* ------------------------------------------------------- random numbers */
 
 struct ut_rng {
