@@ -11,10 +11,11 @@
  * per-cpu array caches (SLAB) and sheaves (SLUB since 6.18) do: allocation
  * pops it and every free pushes onto it, with no lock and no atomic
  * instruction, whichever thread's slab the object came from.  The list is
- * bounded (s->cpu_limit: 64 KiB of objects, at most 1024, at least one
- * slab's worth); past the bound the older half goes back to its slabs.  An empty list is
- * refilled with all the free objects of one slab at once, so objects
- * handed out together come from the same pages.
+ * bounded (c->limit: it starts at s->cpu_limit, 64 KiB of objects, at most
+ * 1024, at least one slab's worth, and adapts to the thread's use: see
+ * list_grow); past the bound the older half goes back to its slabs.  An
+ * empty list is refilled with all the free objects of one slab at once, so
+ * objects handed out together come from the same pages.
  *
  * Slabs.  Every slab's free objects that are in no thread's list sit on
  * its freelist word, with their count, updated by compare-and-swap:
@@ -80,6 +81,10 @@
 #define SLAB_MIN_OBJECTS 8
 #define SLAB_MIN_PARTIAL 2
 #define SLAB_WINDOW_EVENTS 4096
+#define OBJS_MAX_BYTES (1u << 20)
+#define OBJS_GROW_MAX (4u << 20)
+#define OBJS_SHRINK_AFTER 3
+#define OBJS_IDLE_CHECK 4096
 
 static struct kmm_cache cache_store[KMM_MAX_CACHES];
 uintptr_t kmm_free_cookie;
@@ -209,6 +214,8 @@ static int cache_setup(struct kmm_cache *s, const char *name,
 	s->slab_mask = (PAGE_SIZE << s->order) - 1;
 	/* 64 KiB of objects per thread, at most 1024, at least one slab. */
 	s->cpu_limit = MAX(MIN((64u << 10) / stride, 1024u), s->objects);
+	/* A list grows to 1 MiB of objects, at most 1024 (list_grow). */
+	s->cpu_max = MAX(MIN(OBJS_MAX_BYTES / stride, 1024u), s->cpu_limit);
 	s->min_partial = SLAB_MIN_PARTIAL;
 	pthread_mutex_init(&s->lock, NULL);
 	INIT_LIST_HEAD(&s->partial);
@@ -385,7 +392,7 @@ static void discard_slab(struct kmm_cache *s, struct kmm_page *page);
  * Frees the empty slabs past empty_limit(), from the tail of the partial
  * list, where empty slabs are added.  Called with s->lock held; drops it.
  */
-static void __discard_surplus(struct kmm_cache *s)
+static __noinline __cold void __discard_surplus(struct kmm_cache *s)
 {
 	unsigned long limit = empty_limit(s);
 	struct list_head victims, *pos, *n;
@@ -542,6 +549,126 @@ static void flush_objects(struct kmm_cache *s, struct kmm_objlist *c,
 }
 
 /*
+ * List limits.  A thread's list of a cache starts at cpu_limit and
+ * adapts, as tcmalloc adapts its per-class list lengths.  A refill (the
+ * list ran empty) raises the limit by a slab's worth of objects, up to
+ * cpu_max (1 MiB of objects, at most 1024), while the thread's lists have
+ * grown by no more than OBJS_GROW_MAX in all: a thread that allocates and
+ * frees a working set of big blocks in rounds then keeps it on its list
+ * after a round or two, where a 16-object list of 4 KiB blocks refilled
+ * and flushed a slab's worth every eight.  Every OBJS_SHRINK_AFTER-th
+ * overflow with no refill in between lowers the limit by as much: a
+ * thread that frees more than it allocates (a consumer) gains nothing
+ * from a long list.  And at every OBJS_IDLE_CHECK-th overflow of any of
+ * the thread's lists (the free slow path: a refill is on the way to the
+ * page allocator, whose stack is deep enough), a list that grew and whose
+ * count has not moved since the last check gives back what it holds past
+ * cpu_limit and starts again there.  (A thread that makes no call keeps
+ * its lists: the reclaimer takes only the calling thread's.)
+ */
+static void list_grow(struct kmm_cache *s, struct kmm_thread *t,
+		      struct kmm_objlist *c)
+{
+	unsigned int step;
+	size_t bytes;
+
+	t->tune[s->index].overflows = 0;
+	if (!c->limit)
+		c->limit = s->cpu_limit;
+	if (c->limit >= s->cpu_max)
+		return;
+	step = MIN(s->objects, s->cpu_max - c->limit);
+	bytes = (size_t)step * s->size;
+	if (t->objs_grown + bytes > OBJS_GROW_MAX)
+		return;
+	t->objs_grown += bytes;
+	c->limit += step;
+}
+
+/* Lowers c's limit to limit (0: unset, cpu_limit at its next use). */
+static void list_shrink(struct kmm_cache *s, struct kmm_thread *t,
+			struct kmm_objlist *c, unsigned int limit)
+{
+	unsigned int floor = MAX(limit, s->cpu_limit);
+
+	if (c->limit > floor) {
+		size_t bytes = (size_t)(c->limit - floor) * s->size;
+
+		t->objs_grown -= MIN(bytes, t->objs_grown);
+	}
+	if (c->limit > limit)
+		c->limit = limit;
+	t->tune[s->index].overflows = 0;
+}
+
+/* A free found c full. */
+static void list_overflow(struct kmm_cache *s, struct kmm_thread *t,
+			  struct kmm_objlist *c)
+{
+	struct kmm_objlist_tune *u = &t->tune[s->index];
+
+	if (!c->limit) {
+		c->limit = s->cpu_limit;
+		return;
+	}
+	if (++u->overflows >= OBJS_SHRINK_AFTER && c->limit > s->cpu_limit)
+		list_shrink(s, t, c, MAX(c->limit - MIN(c->limit, s->objects),
+					 s->cpu_limit));
+}
+
+/* The idle check: see list_grow.  Cold: once per 4096 slow paths. */
+static __noinline __cold void lists_idle_check(struct kmm_thread *t)
+{
+	int i;
+
+	for (i = 0; i < kmm.nr_caches; i++) {
+		struct kmm_cache *s = kmm.caches[i];
+		struct kmm_objlist *c = &t->objs[i];
+		struct kmm_objlist_tune *u = &t->tune[i];
+
+		if (!s)
+			continue;
+		if (c->limit > s->cpu_limit && c->count == u->last_count) {
+			if (c->count > s->cpu_limit)
+				flush_objects(s, c, s->cpu_limit);
+			list_shrink(s, t, c, s->cpu_limit);
+		}
+		u->last_count = (uint16_t)MIN(c->count, 0xffffu);
+	}
+}
+
+static inline void slow_tick(struct kmm_thread *t)
+{
+	if (unlikely(++t->objs_slow % OBJS_IDLE_CHECK == 0))
+		lists_idle_check(t);
+}
+
+/*
+ * A refill of c is due: c's limit adapts, if c is the calling thread's
+ * (not kmm_dead_thread's), then __take_partial under s->lock, with the
+ * list move noted.  Not inlined, so that the frame of __kmm_slab_alloc,
+ * on the way to the page allocator, stays small (stack/callgraph.sh).
+ */
+static __noinline struct kmm_page *take_partial(struct kmm_cache *s,
+						struct kmm_objlist *c,
+						void **freelist,
+						unsigned int *count)
+{
+	struct kmm_thread *t = kmm_thread_or_null();
+	struct kmm_page *page;
+
+	if (t && c == &t->objs[s->index])
+		list_grow(s, t, c);
+	kmm_lock(&s->lock);
+	page = __take_partial(s, freelist, count);
+	if (__note_use(s, !page))
+		__discard_surplus(s);
+	else
+		kmm_unlock(&s->lock);
+	return page;
+}
+
+/*
  * __kmm_slab_alloc - the allocation slow path: the thread's list is empty.
  * It refills the list with all the free objects of a partial slab, or of
  * a new slab from the buddy allocator, and pops one.
@@ -557,12 +684,7 @@ void *__kmm_slab_alloc(struct kmm_cache *s, kmm_gfp_t gfp,
 		/* The list ended before its count did: a pointer was spoilt. */
 		if (unlikely(c->count))
 			list_ends_early(s, c->count);
-		kmm_lock(&s->lock);
-		page = __take_partial(s, &object, &count);
-		if (__note_use(s, !page))
-			__discard_surplus(s);
-		else
-			kmm_unlock(&s->lock);
+		page = take_partial(s, c, &object, &count);
 		if (!page) {
 			page = new_slab(s, gfp, &object);
 			if (!page)
@@ -574,6 +696,7 @@ void *__kmm_slab_alloc(struct kmm_cache *s, kmm_gfp_t gfp,
 	}
 	return objlist_pop(c, s->offset, object);
 }
+
 
 /* The thread's list is empty, or the thread has no state yet. */
 void *kmm_slab_alloc_slow(struct kmm_cache *s, kmm_gfp_t gfp)
@@ -617,13 +740,21 @@ void kmm_slab_free_slow(struct kmm_cache *s, struct kmm_page *page, void *object
 	}
 	c = &t->objs[s->index];
 	check_double_free(s, c, object, fn);
-	flush_objects(s, c, c->count / 2);
+	if (c->count >= c->limit) {
+		slow_tick(t);
+		list_overflow(s, t, c);
+	}
+	if (c->count >= c->limit)
+		flush_objects(s, c, c->limit / 2);
 	set_freepointer(s, object, c->freelist);
 	c->freelist = object;
 	c->count++;
 }
 
-/* Gives every list of a thread back; the thread is not running. */
+/*
+ * Gives every list of a thread back, and their limits start again at
+ * cpu_limit; the thread is not running, or is the caller.
+ */
 void kmm_slab_flush_thread(struct kmm_thread *t)
 {
 	int i;
@@ -631,8 +762,11 @@ void kmm_slab_flush_thread(struct kmm_thread *t)
 	for (i = 0; i < kmm.nr_caches; i++) {
 		struct kmm_cache *s = kmm.caches[i];
 
-		if (s && t->objs[i].freelist)
+		if (!s)
+			continue;
+		if (t->objs[i].freelist)
 			flush_objects(s, &t->objs[i], 0);
+		list_shrink(s, t, &t->objs[i], 0);
 	}
 }
 
@@ -640,7 +774,7 @@ void kmm_slab_flush_thread(struct kmm_thread *t)
  * Cuts a list that its thread, stopped by fork in another thread, may
  * have left half updated (see kmm_slab_flush_stopped) before its first
  * object that is not one of s with a sound mark.  A list holds at most
- * cpu_limit objects, one more mid-push: a longer walk is cut too.
+ * cpu_max objects, one more mid-push: a longer walk is cut too.
  */
 static void cut_unsound(struct kmm_cache *s, struct kmm_objlist *c)
 {
@@ -651,7 +785,7 @@ static void cut_unsound(struct kmm_cache *s, struct kmm_objlist *c)
 		struct kmm_page *page = __virt_to_page(object);
 		uintptr_t *w = free_words(s->offset, object);
 
-		if (!page || n > s->cpu_limit)
+		if (!page || n > s->cpu_max)
 			break;
 		page = compound_head(page);
 		if (!(page->flags & PG_slab) || page->slab_cache != s ||
@@ -697,9 +831,11 @@ void kmm_slab_flush_stopped(struct kmm_thread *t)
 	}
 }
 
+/* For a cache shrunk or destroyed: the list's limit starts again too. */
 static void flush_cache_list(struct kmm_cache *s, struct kmm_thread *t)
 {
 	flush_objects(s, &t->objs[s->index], 0);
+	list_shrink(s, t, &t->objs[s->index], 0);
 }
 
 /*
@@ -1189,7 +1325,7 @@ KMM_EXPORT void kmm_cache_free(struct kmm_cache *s, void *obj)
 
 	/* The page's class byte says the slab is s's (mm_types.h). */
 	if (likely(page_class(obj) == s->index + 1 &&
-		   c->count < s->cpu_limit && slab_object_ok(s, NULL, obj))) {
+		   c->count < c->limit && slab_object_ok(s, NULL, obj))) {
 		objlist_push(s, c, obj, "kmem_cache_free");
 		return;
 	}

@@ -23,7 +23,8 @@ struct kmm_cache {
 	unsigned int align;
 	uint64_t reciprocal;	/* ceil(2^44 / size): exact for slabs up to 1 MiB */
 	uintptr_t slab_mask;	/* (PAGE_SIZE << order) - 1 */
-	unsigned int cpu_limit;	/* objects a thread keeps on its list */
+	unsigned int cpu_limit;	/* a thread's list limit to start with */
+	unsigned int cpu_max;	/* and how far it may grow */
 	kmm_slab_flags_t flags;
 	void (*ctor)(void *);
 
@@ -278,7 +279,7 @@ static __always_inline void kmm_slab_free(struct kmm_cache *s,
 {
 	struct kmm_objlist *c = &kmm_current->objs[s->index];
 
-	if (likely(c->count < s->cpu_limit)) {
+	if (likely(c->count < c->limit)) {
 		objlist_push(s, c, object, fn);
 		return;
 	}

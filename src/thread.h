@@ -16,14 +16,25 @@ struct kmm_objlist {
 	void *freelist;
 	unsigned int count;	/* on freelist; UINT_MAX in kmm_boot_thread */
 	/*
-	 * The cache's cpu_limit, for kfree_fast, which knows the list but
-	 * not the cache; 0 (list full) until the thread's state is made.
+	 * A free past it takes the slow path.  The cache's cpu_limit when
+	 * the thread's state is made, adapted by the slow paths (slab.c,
+	 * list_grow); 0 (list full) until the thread's state is made.
 	 */
 	unsigned int limit;
 };
 
+/* How a list's limit adapts to its use (slab.c): slow paths only. */
+struct kmm_objlist_tune {
+	uint16_t last_count;	/* count at the last idle check */
+	uint8_t overflows;	/* since the limit last changed */
+	uint8_t unused;
+};
+
 struct kmm_thread {
 	struct kmm_objlist objs[KMM_MAX_CACHES];
+	struct kmm_objlist_tune tune[KMM_MAX_CACHES];
+	size_t objs_grown;	/* bytes the limits grew past cpu_limit */
+	unsigned int objs_slow;	/* list overflows: the idle check's clock */
 	struct kmm_pcp pcp[PCP_ORDERS];
 	struct kmm_run_list runs[NR_PAGE_ORDERS];
 	struct list_head node;	/* kmm.threads, under kmm.thread_lock */

@@ -67,15 +67,18 @@ static inline int ut_native(void)
 }
 
 /*
- * Slabs that the objects one thread keeps on its list for a cache may
- * hold: at most cpu_limit objects, freed in order, over whole slabs and
- * one more.
+ * Slabs that the objects the calling thread keeps on its list for a cache
+ * may hold: at most its list's limit (cpu_limit, or more once the list
+ * grew), freed in order, over whole slabs and one more.
  */
 static inline unsigned long ut_list_slabs(const void *cache)
 {
 	const struct kmm_cache *s = cache;
+	unsigned int limit = kmm_current->objs[s->index].limit;
 
-	return (s->cpu_limit + s->objects - 1) / s->objects + 1;
+	if (limit < s->cpu_limit)
+		limit = s->cpu_limit;
+	return (limit + s->objects - 1) / s->objects + 1;
 }
 
 /*
