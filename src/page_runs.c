@@ -78,14 +78,10 @@ static inline size_t run_cache_order_cap(unsigned int o)
 	return MIN(RUN_CACHE_PAGES, 4UL << o);
 }
 
+/* A sum kept, not walked: every free of a run reads it. */
 static size_t run_cache_pages(const struct kmm_thread *t)
 {
-	size_t n = 0;
-	unsigned int o;
-
-	for (o = RUN_CACHE_MIN_ORDER; o < NR_PAGE_ORDERS; o++)
-		n += t->runs[o].pages;
-	return n;
+	return t->runs_pages;
 }
 
 /* Frees the cached runs of orders [from, to); runs_lock held. */
@@ -107,6 +103,7 @@ static size_t __run_cache_drain(struct kmm_thread *t, unsigned int from,
 			kmm_free_run(page, nr);
 			pages += nr;
 		}
+		t->runs_pages -= l->pages;
 		l->pages = 0;
 	}
 	return pages;
@@ -154,6 +151,7 @@ static bool run_cache_put(struct kmm_page *page, size_t nr)
 	page->lru.next = (struct list_head *)l->head;
 	l->head = page;
 	l->pages += (unsigned int)nr;
+	t->runs_pages += nr;
 	runs_unlock(t);
 	return true;
 }
@@ -177,6 +175,7 @@ static bool run_cache_release(struct kmm_page *page)
 				continue;
 			*link = (struct kmm_page *)page->lru.next;
 			t->runs[o].pages -= (unsigned int)nr;
+			t->runs_pages -= nr;
 			page[1].nr_pages = 0;
 			kmm_free_run(page, nr);
 			runs_unlock(t);
@@ -235,6 +234,7 @@ static struct kmm_page *run_cache_get(kmm_gfp_t gfp, size_t nr,
 	have = page[1].nr_pages;
 	*best = (struct kmm_page *)page->lru.next;
 	l->pages -= (unsigned int)have;
+	t->runs_pages -= have;
 	runs_unlock(t);
 	page->flags = 0;
 	page->lru.next = page->lru.prev = NULL;
@@ -261,6 +261,14 @@ struct kmm_page *kmm_runs_alloc(kmm_gfp_t gfp, size_t nr,
 		order = align_order;
 	/* A cached run starts on a block of its own order: aligned enough. */
 	if (order >= RUN_CACHE_MIN_ORDER && order <= MAX_PAGE_ORDER) {
+		/*
+		 * A thread whose first allocations are runs gets its state
+		 * here, or its frees would keep nothing (run_cache_put):
+		 * every malloc+free pair of a large buffer would take the
+		 * zone lock twice, split and merge.
+		 */
+		if (unlikely(kmm_current == &kmm_boot_thread))
+			kmm_thread_slow();
 		page = run_cache_get(gfp, nr, order);
 		if (page) {
 			if (gfp & KMM___GFP_ZERO)

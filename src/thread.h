@@ -37,6 +37,7 @@ struct kmm_thread {
 	unsigned int objs_slow;	/* list overflows: the idle check's clock */
 	struct kmm_pcp pcp[PCP_ORDERS];
 	struct kmm_run_list runs[NR_PAGE_ORDERS];
+	size_t runs_pages;	/* on runs[], all orders: see page_runs.c */
 	struct list_head node;	/* kmm.threads, under kmm.thread_lock */
 	_Atomic int pcp_lock;	/* guards pcp[]: see page_alloc.c */
 	_Atomic int runs_lock;	/* guards runs[]: see page_runs.c */

@@ -46,6 +46,7 @@ EXCEPTIONS='
 *          thread     kmm_dead_thread     the shared state of threads whose own is torn down
 *          thread     kmm_init_slow       every entry point starts kmm on first use (kmm_init)
 slab       thread     kmm_thread_slow     the slab slow path makes a thread'"'"'s state at its first allocation
+page_runs  thread     kmm_thread_slow     the run cache is a thread'"'"'s: a thread whose first allocations are runs makes its state there
 zone       page_alloc kmm_zone_add_fresh  a new zone'"'"'s first blocks go onto the buddy free lists
 '
 
