@@ -28,6 +28,7 @@
 #include <string.h>
 
 #define DEFAULT_RETAIN (8UL << 20)
+#define DEFAULT_DECAY_MS 1000
 
 /*
  * The program's defaults, if it defines this (kmm.h declares it).  A weak
@@ -44,6 +45,7 @@ enum opt_kind {
 	OPT_FLAGS,	/* unsigned int: set unless empty or "0" (reserved) */
 	OPT_WORD,	/* int: one of the option's words, in any case */
 	OPT_SIGNAL,	/* int: a signal, "SIGUSR2", "usr2" or "12"; 0 none */
+	OPT_MSEC,	/* long: milliseconds, or -1 for never */
 };
 
 enum opt_source { SRC_DEFAULT, SRC_CONF, SRC_ENV };
@@ -93,6 +95,7 @@ static const char *const signal_names[] = {
 static const struct kmm_option options[] = {
 	OPT("KMM_MEMORY_LIMIT", OPT_SIZE, memory_limit, 0, refuse_limit),
 	OPT("KMM_RETAIN", OPT_SIZE, dirty_max, DEFAULT_RETAIN, NULL),
+	OPT("KMM_DECAY_MS", OPT_MSEC, decay_ms, DEFAULT_DECAY_MS, NULL),
 	OPT("KMM_VMALLOC_THRESHOLD", OPT_SIZE, vmalloc_threshold,
 	    PAGE_SIZE << MAX_PAGE_ORDER, NULL),
 	OPT("KMM_STATS", OPT_BOOL, stats, 0, NULL),
@@ -183,6 +186,25 @@ static int parse_size(const char *s, size_t *out)
 		return -1;
 	*out = (size_t)(v * mul);
 	return 0;
+}
+
+/* Milliseconds, up to a day, or -1; -2 if malformed. */
+static long parse_msec(const char *s)
+{
+	long v = 0;
+
+	if (!strcmp(s, "-1"))
+		return -1;
+	if (*s < '0' || *s > '9')
+		return -2;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		v = v * 10 + (*s - '0');
+		if (v > 86400000L)
+			return -2;
+	}
+	if (s[0] == 'm' && s[1] == 's')
+		s += 2;
+	return *s ? -2 : v;
 }
 
 /* The index of s among words, in any case; -1 if none. */
@@ -323,6 +345,19 @@ static const char *format_size(char *buf, size_t v)
 	return p;
 }
 
+/* "1024" for 1024; buf has 24 bytes; returns the text, which ends buf. */
+static const char *format_decimal(char *buf, size_t v)
+{
+	char *p = buf + 23;
+
+	*p = '\0';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return p;
+}
+
 /* The value of opt as kmm_options_print() shows it; buf has 24 bytes. */
 static const char *format_value(const struct kmm_option *opt, char *buf)
 {
@@ -340,6 +375,10 @@ static const char *format_value(const struct kmm_option *opt, char *buf)
 		return opt->words[*(const int *)field];
 	case OPT_SIGNAL:
 		return format_signal(buf, *(const int *)field);
+	case OPT_MSEC:
+		if (*(const long *)field < 0)
+			return "-1";
+		return format_decimal(buf, (size_t)*(const long *)field);
 	default:
 		s = *(const char *const *)field;
 		return s ? s : "";
@@ -351,6 +390,7 @@ static const char *const kind_word[] = {
 	[OPT_SIZE] = "is not a size",
 	[OPT_WORD] = "is not one of its words",
 	[OPT_SIGNAL] = "is not a signal that can be caught",
+	[OPT_MSEC] = "is not a time in milliseconds (0 to 86400000, or -1)",
 };
 
 /* "kmm: warning: <a><n bytes of b><c>". */
@@ -445,6 +485,12 @@ static __noinline void set_option(const struct kmm_option *opt,
 			why = kind_word[OPT_SIGNAL];
 		else
 			*(int *)field = b;
+		break;
+	case OPT_MSEC:
+		if (parse_msec(s) < -1)
+			why = kind_word[OPT_MSEC];
+		else
+			*(long *)field = parse_msec(s);
 		break;
 	default:
 		return;
@@ -640,6 +686,9 @@ static void set_defaults(void)
 		case OPT_WORD:
 		case OPT_SIGNAL:
 			*(int *)field = (int)opt->def;
+			break;
+		case OPT_MSEC:
+			*(long *)field = (long)opt->def;
 			break;
 		}
 	}

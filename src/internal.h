@@ -53,6 +53,7 @@ struct kmm_options {
 	size_t memory_limit;	   /* KMM_MEMORY_LIMIT, 0 = none */
 	size_t vmalloc_threshold;  /* KMM_VMALLOC_THRESHOLD */
 	size_t dirty_max;	   /* KMM_RETAIN: free pages kept mapped */
+	long decay_ms;		   /* KMM_DECAY_MS: -1 never, 0 at once */
 	int stats;		   /* KMM_STATS */
 	const char *stats_file;	   /* KMM_STATS_FILE */
 	int stats_format;	   /* KMM_STATS_FORMAT: KMM_STATS_TEXT, _JSON */

@@ -78,6 +78,8 @@ enum zone_type { ZONE_NORMAL, ZONE_DMA32, NR_ZONE_TYPES };
 #define ZONE_SIZE (1UL << ZONE_SHIFT)
 #define ZONE_TABLE_BITS (47 - ZONE_SHIFT)
 
+#define ZONE_DECAY_SLOTS 4
+
 struct kmm_zone {
 	pthread_mutex_t lock;
 	struct list_head free_area[NR_PAGE_ORDERS];
@@ -86,6 +88,14 @@ struct kmm_zone {
 	unsigned long dirty_pages;  /* free and not released */
 	unsigned long released_pages;
 	unsigned long fresh_pfn;    /* max-order blocks from here: unused */
+	/*
+	 * Decay (page_alloc.c): the fewest dirty pages of each of the last
+	 * periods of KMM_DECAY_MS / ZONE_DECAY_SLOTS, and of the current
+	 * one, decay_period.
+	 */
+	unsigned long decay_min[ZONE_DECAY_SLOTS];
+	unsigned long decay_cur;
+	uint64_t decay_period;
 	/*
 	 * Pages mapped, from the header on; read without the lock by
 	 * virt_to_page (__atomic_load_n).  0: the zone was unmapped but for

@@ -471,6 +471,20 @@ uint64_t kmm_os_random(void)
 	return v;
 }
 
+/*
+ * Milliseconds of a clock that only goes forward, for the decay of free
+ * memory: the coarse clock is read from the vDSO without a system call
+ * and is as fine as the decay needs (a few milliseconds).
+ */
+uint64_t kmm_os_now_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 void kmm_os_yield(void)
 {
 	int saved = errno;

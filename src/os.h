@@ -40,6 +40,7 @@ ssize_t kmm_os_read(int fd, void *buf, size_t len);	/* -1 with errno */
 ssize_t kmm_os_pread(int fd, void *buf, size_t len, off_t off);
 ssize_t kmm_os_peek(void *dst, const void *src, size_t len);
 uint64_t kmm_os_random(void);
+uint64_t kmm_os_now_ms(void);	/* CLOCK_MONOTONIC_COARSE */
 pid_t kmm_os_gettid(void);
 void kmm_os_yield(void);
 const char *kmm_os_getenv(const char *name);	/* secure_getenv */

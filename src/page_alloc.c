@@ -15,10 +15,16 @@
  *
  * Accounting per zone: free_pages counts pages on free_area[] plus the
  * max-order blocks not yet used (from fresh_pfn); dirty_pages counts free
- * pages that are resident, released_pages free pages that are not.  When
- * dirty_pages passes KMM_RETAIN, the largest free blocks are released
- * until half of it is left: memory freed and allocated back and forth
- * stays mapped (hysteresis), memory freed for good goes back.
+ * pages that are resident, released_pages free pages that are not.
+ *
+ * Release by time (KMM_DECAY_MS, 1000 by default): free pages that stayed
+ * resident and unused for the decay time go back to the system, whatever
+ * their amount, so memory freed and allocated back within it stays
+ * mapped and memory freed for good goes back (see __zone_decay).  With
+ * KMM_DECAY_MS=0, the rule is a byte threshold instead: when dirty_pages
+ * passes KMM_RETAIN, the largest free blocks are released until half of
+ * it is left (hysteresis).  With -1, only malloc_trim() and the other
+ * reclaimers release.
  *
  * Per-thread page lists (struct kmm_pcp, orders 0..PCP_ORDERS-1)
  * take and give blocks in batches, so slab refills rarely take a zone
@@ -348,6 +354,7 @@ static unsigned long claim_block(struct kmm_zone *z, struct kmm_page *page,
 	z->free_pages -= n;
 	z->released_pages -= released;
 	z->dirty_pages -= n - released;
+	z->decay_cur = MIN(z->decay_cur, z->dirty_pages);
 	return released;
 }
 
@@ -368,28 +375,36 @@ static bool zone_watermark_ok(struct kmm_zone *z, unsigned int order,
 
 /*
  * Releases free blocks of order >= min_order, largest first, until the
- * zone keeps at most keep dirty pages.  Caller holds zone->lock.  The
+ * zone keeps at most keep dirty pages: of one order, the blocks freed
+ * last first, or, oldest, those freed first (the free lists take freed
+ * blocks at their head and clean ones at their tail: a walk back from
+ * the tail passes the clean ones first).  Caller holds zone->lock.  The
  * madvise calls run under the lock; they are rare by construction.
  */
 static unsigned long __zone_release(struct kmm_zone *z, unsigned long keep,
-				    unsigned int min_order)
+				    unsigned int min_order, bool oldest)
 {
 	unsigned long total = 0;
 	int o;
 
 	for (o = MAX_PAGE_ORDER; o >= (int)min_order && z->dirty_pages > keep;
 	     o--) {
-		struct list_head *pos, *next;
+		struct list_head *head = &z->free_area[o], *pos, *next;
 
-		list_for_each_safe(pos, next, &z->free_area[o]) {
+		for (pos = oldest ? head->prev : head->next; pos != head;
+		     pos = next) {
 			struct kmm_page *page =
 				list_entry(pos, struct kmm_page, lru);
 			unsigned long i, n = 1UL << o, run = 0, done = 0;
 			char *base = __page_address(page);
 
+			next = oldest ? pos->prev : pos->next;
 			/* Clean blocks are at the tail: nothing left here. */
-			if (page->flags & PG_clean)
+			if (page->flags & PG_clean) {
+				if (oldest)
+					continue;
 				break;
+			}
 			for (i = 0; i <= n; i++) {
 				if (i < n && !(page[i].flags & PG_released)) {
 					run++;
@@ -425,6 +440,92 @@ static inline unsigned long retain_pages(void)
 	return kmm.opt.dirty_max >> PAGE_SHIFT;
 }
 
+/*
+ * The decay of free resident pages, run with zone->lock held by the slow
+ * paths that take it: a block freed to the zone (before the free), blocks
+ * taken from the zones (zones_decay, after).  Time is cut into periods of KMM_DECAY_MS /
+ * ZONE_DECAY_SLOTS; the zone records the fewest dirty pages it had in
+ * each period (claim_block lowers decay_cur).  At the first call of a
+ * new period, the fewest of the last ZONE_DECAY_SLOTS periods is how many
+ * free pages stayed resident and unused for the whole decay time at
+ * least, and that many go back to the system, the oldest of each order
+ * first (an allocation takes the blocks freed last): memory freed for
+ * good goes back between one and 1.25 decay times later, in steps, and
+ * memory reused within the decay time stays resident whatever its
+ * amount, as jemalloc's dirty decay and mimalloc's purge delay keep it.
+ * Blocks below RELEASE_MIN_ORDER stay: not worth a system call each.
+ *
+ * There is no thread of its own: a program that goes idle keeps its free
+ * memory until its next call into a slow path (or malloc_trim()).  One
+ * coarse clock read (vDSO) per call.
+ */
+static void __zone_decay(struct kmm_zone *z, uint64_t period)
+{
+	unsigned long stale, done;
+	unsigned int i;
+	uint64_t p;
+
+	if (!period || likely(period == z->decay_period))
+		return;
+	/* The period that ended, then those without a call: no change. */
+	z->decay_min[z->decay_period % ZONE_DECAY_SLOTS] = z->decay_cur;
+	p = period - MIN(period - z->decay_period - 1, ZONE_DECAY_SLOTS);
+	for (; p < period; p++)
+		z->decay_min[p % ZONE_DECAY_SLOTS] = z->dirty_pages;
+	z->decay_period = period;
+	stale = z->dirty_pages;
+	for (i = 0; i < ZONE_DECAY_SLOTS; i++)
+		stale = MIN(stale, z->decay_min[i]);
+	done = stale ? __zone_release(z, z->dirty_pages - stale,
+				      RELEASE_MIN_ORDER, true) : 0;
+	for (i = 0; i < ZONE_DECAY_SLOTS; i++)
+		z->decay_min[i] -= MIN(z->decay_min[i], done);
+	z->decay_cur = z->dirty_pages;
+}
+
+/* The decay's period now, or 0 when KMM_DECAY_MS is 0 or -1. */
+static inline uint64_t decay_period(void)
+{
+	long ms = kmm.opt.decay_ms;
+
+	if (ms <= 0)
+		return 0;
+	return kmm_os_now_ms() / (uint64_t)MAX(ms / ZONE_DECAY_SLOTS, 1) + 1;
+}
+
+/*
+ * The decay of every zone, from a slow path that took blocks from the
+ * zones (not under rmqueue_bulk: the release's frames would pass the
+ * stack bound there).  Once per period: the first caller of a period
+ * does it, the others see decay_seen and pass.
+ */
+static __noinline void zones_decay(void)
+{
+	static _Atomic uint64_t decay_seen;
+	uint64_t period = decay_period();
+	int i, n;
+
+	if (!period || atomic_exchange_explicit(&decay_seen, period,
+						memory_order_relaxed) == period)
+		return;
+	n = atomic_load_explicit(&kmm.nr_zones, memory_order_acquire);
+	for (i = 0; i < n; i++) {
+		struct kmm_zone *z = kmm.zones[i];
+
+		kmm_lock(&z->lock);
+		__zone_decay(z, period);
+		kmm_unlock(&z->lock);
+	}
+}
+
+/* The threshold rule of KMM_DECAY_MS=0, after a free; zone->lock held. */
+static inline void __zone_release_excess(struct kmm_zone *z)
+{
+	if (!kmm.opt.decay_ms && z->dirty_pages > retain_pages())
+		__zone_release(z, retain_pages() / 2, RELEASE_MIN_ORDER,
+			       false);
+}
+
 /* Frees a block of the zone; caller holds zone->lock. */
 static void __free_block(struct kmm_zone *z, struct kmm_page *page,
 			 unsigned int order)
@@ -445,9 +546,9 @@ static void free_block(struct kmm_page *page, unsigned int order)
 	struct kmm_zone *z = page_zone(page);
 
 	kmm_lock(&z->lock);
+	__zone_decay(z, decay_period());
 	__free_block(z, page, order);
-	if (z->dirty_pages > retain_pages())
-		__zone_release(z, retain_pages() / 2, RELEASE_MIN_ORDER);
+	__zone_release_excess(z);
 	kmm_unlock(&z->lock);
 	kmm_mem_uncharge(PAGE_SIZE << order);
 }
@@ -534,6 +635,7 @@ static struct kmm_page *alloc_block(kmm_gfp_t gfp, unsigned int order,
 				    bool *zeroed)
 {
 	struct kmm_page *page = NULL;
+	bool refilled = false;
 	struct kmm_thread *t;
 	struct kmm_pcp *pcp;
 
@@ -563,6 +665,7 @@ static struct kmm_page *alloc_block(kmm_gfp_t gfp, unsigned int order,
 			if (pcp->count < want)
 				kmm_mem_uncharge((PAGE_SIZE << order) *
 						 (want - pcp->count));
+			refilled = true;
 		}
 		page = pcp->head;
 		if (page) {
@@ -583,7 +686,10 @@ static struct kmm_page *alloc_block(kmm_gfp_t gfp, unsigned int order,
 			kmm_mem_uncharge(PAGE_SIZE << order);
 			return NULL;
 		}
+		refilled = true;
 	}
+	if (refilled)
+		zones_decay();
 	page->flags = 0;
 	page->lru.next = page->lru.prev = NULL;
 	atomic_store_explicit(&page->refcount, 1, memory_order_relaxed);
@@ -763,9 +869,9 @@ void kmm_free_run(struct kmm_page *page, size_t nr)
 	page->flags = 0;
 	atomic_store_explicit(&page->refcount, 0, memory_order_relaxed);
 	kmm_lock(&z->lock);
+	__zone_decay(z, decay_period());
 	__free_range(z, page_to_pfn(page), nr);
-	if (z->dirty_pages > retain_pages())
-		__zone_release(z, retain_pages() / 2, RELEASE_MIN_ORDER);
+	__zone_release_excess(z);
 	kmm_unlock(&z->lock);
 	kmm_mem_uncharge(nr << PAGE_SHIFT);
 }
@@ -945,7 +1051,7 @@ static size_t buddy_reclaim(size_t want)
 		kmm_lock(&z->lock);
 		keep = z->dirty_pages > left - pages ?
 			       z->dirty_pages - (left - pages) : 0;
-		pages += __zone_release(z, keep, 0);
+		pages += __zone_release(z, keep, 0, false);
 		kmm_unlock(&z->lock);
 	}
 	return pages << PAGE_SHIFT;

@@ -6,7 +6,8 @@
  * target runs under AddressSanitizer), never crashes, and leaves every
  * option with a value kmm can use: a memory limit of 0 or at least a
  * page, a vmalloc threshold between the largest slab class and the
- * largest buddy block, booleans 0 or 1; kmm_options_print() then prints
+ * largest buddy block, booleans 0 or 1, a decay time from -1 to a day
+ * in milliseconds; kmm_options_print() then prints
  * one line per option.
  *
  * The input is split at its first two NUL bytes: kmm_conf, the value of
@@ -30,6 +31,7 @@ static const char *const vars[] = {
 	"KMM_MEMORY_LIMIT", "KMM_RETAIN", "KMM_VMALLOC_THRESHOLD",
 	"KMM_STATS", "KMM_STATS_FILE", "KMM_DEBUG", "KMM_LEAKS",
 	"KMM_STATS_FORMAT", "KMM_NOT_AN_OPTION", "KMM_STATS_FIL",
+	"KMM_DECAY_MS",
 };
 
 static int devnull = -1;
@@ -87,6 +89,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    kmm.opt.vmalloc_threshold > (4096UL << KMM_MAX_PAGE_ORDER))
 		abort();
 	if ((kmm.opt.stats | kmm.opt.leaks) & ~1)
+		abort();
+	if (kmm.opt.decay_ms < -1 || kmm.opt.decay_ms > 86400000L)
 		abort();
 	if (kmm.opt.stats_file)
 		(void)strlen(kmm.opt.stats_file);

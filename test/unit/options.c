@@ -27,7 +27,7 @@ const char *kmm_conf;
 static const char *const option_vars[] = {
 	"KMM_MEMORY_LIMIT", "KMM_RETAIN", "KMM_VMALLOC_THRESHOLD",
 	"KMM_STATS", "KMM_STATS_FILE", "KMM_STATS_FORMAT", "KMM_STATS_SIGNAL",
-	"KMM_DEBUG", "KMM_LEAKS", "KMM_HARDEN",
+	"KMM_DEBUG", "KMM_LEAKS", "KMM_HARDEN", "KMM_DECAY_MS",
 };
 
 static void parse(void *arg)
@@ -170,6 +170,44 @@ static void test_sizes(void)
 	expect_eq(kmm.opt.dirty_max, 8 << 20);
 }
 
+/* Milliseconds, or -1 for never. */
+static void test_msec(void)
+{
+	static const struct {
+		const char *env;
+		long want;
+	} ok[] = {
+		{ "KMM_DECAY_MS=0", 0 },
+		{ "KMM_DECAY_MS=1", 1 },
+		{ "KMM_DECAY_MS=250ms", 250 },
+		{ "KMM_DECAY_MS=-1", -1 },
+		{ "KMM_DECAY_MS=86400000", 86400000 },
+	};
+	static const char *const bad[] = {
+		"-2", "1s", "lots", "86400001", "99999999999999999999", "-",
+	};
+	char env[64], want[160];
+	size_t i;
+
+	quiet(NULL, NULL);
+	expect(kmm.opt.decay_ms == 1000, "KMM_DECAY_MS unset: expected "
+	       "1000, got %ld", kmm.opt.decay_ms);
+	for (i = 0; i < ARRAY_SIZE(ok); i++) {
+		quiet(NULL, ok[i].env);
+		expect(kmm.opt.decay_ms == ok[i].want, "%s: expected %ld, got "
+		       "%ld", ok[i].env, ok[i].want, kmm.opt.decay_ms);
+	}
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		snprintf(env, sizeof(env), "KMM_DECAY_MS=%s", bad[i]);
+		snprintf(want, sizeof(want), "KMM_DECAY_MS=%s is not a time in "
+			 "milliseconds (0 to 86400000, or -1); using the "
+			 "default 1000", bad[i]);
+		warns(NULL, env, want);
+		expect(kmm.opt.decay_ms == 1000, "%s: expected 1000, got %ld",
+		       env, kmm.opt.decay_ms);
+	}
+}
+
 static void test_memory_limit(void)
 {
 	quiet(NULL, "KMM_MEMORY_LIMIT=4096");
@@ -237,9 +275,12 @@ static void test_conf(void)
 	warns("retain=1M", "KMM_RETAIN=lots",
 	      "KMM_RETAIN=lots is not a size; using 1M from kmm_conf");
 	expect_eq(kmm.opt.dirty_max, 1 << 20);
-	warns("stats=1,decay_ms=500", NULL,
-	      "kmm_conf: decay_ms is not a kmm option; ignored");
+	warns("stats=1,decay=500", NULL,
+	      "kmm_conf: decay is not a kmm option; ignored");
 	expect_eq(kmm.opt.stats, 1);
+	quiet("decay_ms=-1", NULL);
+	expect(kmm.opt.decay_ms == -1, "kmm_conf decay_ms=-1: got %ld",
+	       kmm.opt.decay_ms);
 	warns("stat=1", NULL,
 	      "kmm_conf: stat is not a kmm option (did you mean stats?); "
 	      "ignored");
@@ -321,12 +362,16 @@ static void test_print(void)
 		"> KMM_STATS_SIGNAL=none (default)\n",
 		"> KMM_DEBUG=0 (default)\n",
 		"> KMM_LEAKS=0 (default)\n",
+		"> KMM_DECAY_MS=1024 (environment)\n",
 	};
 
 	if (fd < 0)
 		test_error("mkstemp: %s", strerror(errno));
 	unlink(tmpl);
 	quiet("retain=1m,stats=yes", "KMM_VMALLOC_THRESHOLD=65536");
+	setenv("KMM_DECAY_MS", "1024", 1);
+	kmm_parse_options();
+	unsetenv("KMM_DECAY_MS");
 	expect_eq_i(kmm_options_print(fd, "> "), 0);
 	n = pread(fd, buf, sizeof(buf) - 1, 0);
 	expect(n > 0, "kmm_options_print wrote nothing");
@@ -343,6 +388,7 @@ int main(void)
 	test_init();
 	test_booleans();
 	test_sizes();
+	test_msec();
 	test_memory_limit();
 	test_names();
 	test_conf();

@@ -1,6 +1,7 @@
 /*
  * page_release - free memory beyond KMM_RETAIN goes back to the system
- * and reads as zero afterwards: with KMM_RETAIN=4M, dirtying and freeing
+ * at once under KMM_DECAY_MS=0, and reads as zero afterwards: with
+ * KMM_RETAIN=4M, dirtying and freeing
  * 64 MiB makes kmm_page_stats().released_pages grow by at least the
  * excess and the process's RSS drop; blocks allocated again with
  * __GFP_ZERO read as zero, including blocks merged from released pages
@@ -98,7 +99,8 @@ static size_t released(void)
 
 int main(int argc, char **argv)
 {
-	static const char *const env[] = { "KMM_RETAIN=4M", NULL };
+	static const char *const env[] = { "KMM_RETAIN=4M", "KMM_DECAY_MS=0",
+					   NULL };
 	size_t rel0, rel1, excess;
 	long rss0, rss1, flt0, flt1;
 	int i;
