@@ -31,12 +31,20 @@
  * free tails of the others, unmapped) run, and the mapping is tried once
  * more if anything went.
  *
+ * Decay.  Memory kept for reuse goes back once unused for KMM_DECAY_MS
+ * (page_alloc.c, vmalloc.c say how each keeps count).  Time is counted in
+ * periods of a quarter of it; the slow paths call kmm_mem_decay(), whose
+ * first call of a new period calls each reclaimer's decay hook.  There is
+ * no thread of its own: an idle program keeps its memory until its next
+ * slow path, or malloc_trim().
+ *
  * Registration happens during initialization, one thread only; the list
  * is a small static array, sorted by priority, read without a lock.
  * Reclaimers run with no kmm lock held but, at most, kmm.dead_lock.
  */
 #include "internal.h"
 #include "mm_account.h"
+#include "os.h"
 #include "printk.h"
 
 #define KMM_MAX_RECLAIMERS 8
@@ -72,6 +80,26 @@ static inline void note_peak(size_t used)
 						      memory_order_relaxed,
 						      memory_order_relaxed))
 		;
+}
+
+static _Atomic uint64_t decay_seen;
+
+void kmm_mem_decay(void)
+{
+	long ms = kmm.opt.decay_ms;
+	uint64_t period;
+	int i;
+
+	if (ms <= 0)
+		return;
+	period = kmm_os_now_ms() / (uint64_t)MAX(ms / KMM_DECAY_SLOTS, 1) + 1;
+	if (atomic_load_explicit(&decay_seen, memory_order_relaxed) == period ||
+	    atomic_exchange_explicit(&decay_seen, period,
+				     memory_order_relaxed) == period)
+		return;
+	for (i = 0; i < nr_reclaimers; i++)
+		if (reclaimers[i]->decay)
+			reclaimers[i]->decay(period);
 }
 
 /* The charge, allowed to pass the limit by slack bytes. */

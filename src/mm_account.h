@@ -26,6 +26,15 @@ size_t kmm_mem_reclaim_all(size_t keep);
  */
 size_t kmm_mem_reclaim_space(void);
 
+/*
+ * The decay of free memory kept for reuse (KMM_DECAY_MS), from slow
+ * paths: once per period of KMM_DECAY_MS / KMM_DECAY_SLOTS (the first
+ * caller of a period; a clock read for the others), every reclaimer with
+ * a decay hook releases what it kept unused for the decay time.
+ */
+#define KMM_DECAY_SLOTS 4
+void kmm_mem_decay(void);
+
 /* What a reclaimer gives back. */
 enum {
 	KMM_RECLAIM_CHARGED = 1u << 0,	/* charged memory: lowers mem_used */
@@ -39,11 +48,14 @@ enum {
  * bytes if KMM_RECLAIM_CHARGED); reclaim(want) frees about want bytes or
  * all it can, and returns the bytes freed.  Lower priority is asked first.
  * Both are called with no kmm lock held but, at most, kmm.dead_lock.
+ * decay(period), if set, releases what stayed unused for the decay time
+ * (KMM_DECAY_SLOTS periods); called with no kmm lock held.
  */
 struct kmm_reclaimer {
 	const char *name;
 	size_t (*count)(void);
 	size_t (*reclaim)(size_t want);
+	void (*decay)(uint64_t period);
 	int priority;
 	unsigned int flags;
 };

@@ -441,23 +441,24 @@ static inline unsigned long retain_pages(void)
 }
 
 /*
- * The decay of free resident pages, run with zone->lock held by the slow
- * paths that take it: a block freed to the zone (before the free), blocks
- * taken from the zones (zones_decay, after).  Time is cut into periods of KMM_DECAY_MS /
- * ZONE_DECAY_SLOTS; the zone records the fewest dirty pages it had in
- * each period (claim_block lowers decay_cur).  At the first call of a
- * new period, the fewest of the last ZONE_DECAY_SLOTS periods is how many
- * free pages stayed resident and unused for the whole decay time at
- * least, and that many go back to the system, the oldest of each order
- * first (an allocation takes the blocks freed last): memory freed for
- * good goes back between one and 1.25 decay times later, in steps, and
- * memory reused within the decay time stays resident whatever its
- * amount, as jemalloc's dirty decay and mimalloc's purge delay keep it.
+ * The decay of free resident pages, zone->lock held: the free pages
+ * reclaimer's decay hook, once per period of KMM_DECAY_MS /
+ * ZONE_DECAY_SLOTS (mm_account.c).  The zone records the fewest dirty
+ * pages it had in each period (claim_block lowers decay_cur).  At the
+ * first call of a new period, the fewest of the last ZONE_DECAY_SLOTS
+ * periods is how many free pages stayed resident and unused for the
+ * whole decay time at least, and that many go back to the system, the
+ * oldest of each order first (an allocation takes the blocks freed
+ * last): memory freed for good goes back between one and 1.25 decay
+ * times later, in steps, and memory reused within the decay time stays
+ * resident whatever its amount, as jemalloc's dirty decay and mimalloc's
+ * purge delay keep it.
  * Blocks below RELEASE_MIN_ORDER stay: not worth a system call each.
  *
  * There is no thread of its own: a program that goes idle keeps its free
- * memory until its next call into a slow path (or malloc_trim()).  One
- * coarse clock read (vDSO) per call.
+ * memory until its next call into a slow path (or malloc_trim()).  The
+ * slow paths that took a zone lock call kmm_mem_decay() once out of it:
+ * one coarse clock read (vDSO).
  */
 static void __zone_decay(struct kmm_zone *z, uint64_t period)
 {
@@ -481,41 +482,6 @@ static void __zone_decay(struct kmm_zone *z, uint64_t period)
 	for (i = 0; i < ZONE_DECAY_SLOTS; i++)
 		z->decay_min[i] -= MIN(z->decay_min[i], done);
 	z->decay_cur = z->dirty_pages;
-}
-
-/* The decay's period now, or 0 when KMM_DECAY_MS is 0 or -1. */
-static inline uint64_t decay_period(void)
-{
-	long ms = kmm.opt.decay_ms;
-
-	if (ms <= 0)
-		return 0;
-	return kmm_os_now_ms() / (uint64_t)MAX(ms / ZONE_DECAY_SLOTS, 1) + 1;
-}
-
-/*
- * The decay of every zone, from a slow path that took blocks from the
- * zones (not under rmqueue_bulk: the release's frames would pass the
- * stack bound there).  Once per period: the first caller of a period
- * does it, the others see decay_seen and pass.
- */
-static __noinline void zones_decay(void)
-{
-	static _Atomic uint64_t decay_seen;
-	uint64_t period = decay_period();
-	int i, n;
-
-	if (!period || atomic_exchange_explicit(&decay_seen, period,
-						memory_order_relaxed) == period)
-		return;
-	n = atomic_load_explicit(&kmm.nr_zones, memory_order_acquire);
-	for (i = 0; i < n; i++) {
-		struct kmm_zone *z = kmm.zones[i];
-
-		kmm_lock(&z->lock);
-		__zone_decay(z, period);
-		kmm_unlock(&z->lock);
-	}
 }
 
 /* The threshold rule of KMM_DECAY_MS=0, after a free; zone->lock held. */
@@ -546,7 +512,6 @@ static void free_block(struct kmm_page *page, unsigned int order)
 	struct kmm_zone *z = page_zone(page);
 
 	kmm_lock(&z->lock);
-	__zone_decay(z, decay_period());
 	__free_block(z, page, order);
 	__zone_release_excess(z);
 	kmm_unlock(&z->lock);
@@ -629,10 +594,11 @@ static __cold bool space_reclaimed(kmm_gfp_t gfp, struct kmm_thread *t)
 /*
  * The allocation every path ends in: a block of 2^order pages, head
  * refcount 1, no compound marking.  Memory limit charged.  The block's
- * pages read as zero if *zeroed.
+ * pages read as zero if *zeroed; *from_zones says a zone lock was taken
+ * (the caller then lets the decay run, at a shallow frame).
  */
 static struct kmm_page *alloc_block(kmm_gfp_t gfp, unsigned int order,
-				    bool *zeroed)
+				    bool *zeroed, bool *from_zones)
 {
 	struct kmm_page *page = NULL;
 	bool refilled = false;
@@ -688,8 +654,7 @@ static struct kmm_page *alloc_block(kmm_gfp_t gfp, unsigned int order,
 		}
 		refilled = true;
 	}
-	if (refilled)
-		zones_decay();
+	*from_zones = refilled;
 	page->flags = 0;
 	page->lru.next = page->lru.prev = NULL;
 	atomic_store_explicit(&page->refcount, 1, memory_order_relaxed);
@@ -715,6 +680,7 @@ static void free_block_pcp(struct kmm_page *page, unsigned int order)
 	if (order >= PCP_ORDERS || !t ||
 	    page_zone(page)->type != ZONE_NORMAL) {
 		free_block(page, order);
+		kmm_mem_decay();
 		return;
 	}
 	pcp = &t->pcp[order];
@@ -734,6 +700,9 @@ static void free_block_pcp(struct kmm_page *page, unsigned int order)
 			pcp->count--;
 			free_block(page, order);
 		}
+		pcp_unlock(t);
+		kmm_mem_decay();
+		return;
 	}
 	pcp_unlock(t);
 }
@@ -793,10 +762,12 @@ static __cold void alloc_warn(kmm_gfp_t gfp, unsigned int order)
 
 struct kmm_page *__kmm_alloc_pages(kmm_gfp_t gfp, unsigned int order)
 {
-	bool zeroed = false;
+	bool zeroed = false, slow = false;
 	struct kmm_page *page;
 
-	page = alloc_block(gfp, order, &zeroed);
+	page = alloc_block(gfp, order, &zeroed, &slow);
+	if (slow)
+		kmm_mem_decay();
 	if (unlikely(!page)) {
 		alloc_warn(gfp, order);
 		return NULL;
@@ -869,11 +840,11 @@ void kmm_free_run(struct kmm_page *page, size_t nr)
 	page->flags = 0;
 	atomic_store_explicit(&page->refcount, 0, memory_order_relaxed);
 	kmm_lock(&z->lock);
-	__zone_decay(z, decay_period());
 	__free_range(z, page_to_pfn(page), nr);
 	__zone_release_excess(z);
 	kmm_unlock(&z->lock);
 	kmm_mem_uncharge(nr << PAGE_SHIFT);
+	kmm_mem_decay();
 }
 
 /*
@@ -888,13 +859,15 @@ struct kmm_page *kmm_alloc_run(kmm_gfp_t gfp, size_t nr,
 	unsigned long n;
 	struct kmm_page *page;
 	struct kmm_zone *z;
-	bool zeroed = false;
+	bool zeroed = false, slow = false;
 
 	if (align_order > order)
 		order = align_order;
 	if (order > MAX_PAGE_ORDER)
 		return NULL;
-	page = alloc_block(gfp | KMM___GFP_NOWARN, order, &zeroed);
+	page = alloc_block(gfp | KMM___GFP_NOWARN, order, &zeroed, &slow);
+	if (slow)
+		kmm_mem_decay();
 	if (!page) {
 		alloc_warn(gfp, order);
 		return NULL;
@@ -1153,10 +1126,25 @@ static const struct kmm_reclaimer pcp_reclaimer = {
 	.flags = KMM_RECLAIM_CHARGED,
 };
 
+/* Releases, in every zone, the free pages unused for the decay time. */
+static void buddy_decay(uint64_t period)
+{
+	int i, n = atomic_load_explicit(&kmm.nr_zones, memory_order_acquire);
+
+	for (i = 0; i < n; i++) {
+		struct kmm_zone *z = kmm.zones[i];
+
+		kmm_lock(&z->lock);
+		__zone_decay(z, period);
+		kmm_unlock(&z->lock);
+	}
+}
+
 static const struct kmm_reclaimer buddy_reclaimer = {
 	.name = "free pages",
 	.count = buddy_count,
 	.reclaim = buddy_reclaim,
+	.decay = buddy_decay,
 	.priority = 90,
 	.flags = KMM_RECLAIM_RESIDENT,
 };
