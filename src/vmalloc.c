@@ -31,14 +31,22 @@
  * see it.  It stays charged to KMM_MEMORY_LIMIT (a reuse of the same
  * size then costs no atomic operation); the cache registers the first
  * reclaimer asked (mm_account.c), so a charge that would fail unmaps the
- * kept areas before anything else.  An allocation takes a cached area of the same
- * size, or the smallest larger one with its excess unmapped; __GFP_ZERO
+ * kept areas before anything else.  An allocation takes a cached area of
+ * the same size, or the smallest larger one cut down (what is left past a
+ * new guard page stays cached, resident, if 1 MiB or more), or the
+ * largest smaller one of at least half the size, grown by mremap (its
+ * resident pages move along, only the growth is new); __GFP_ZERO
  * (vzalloc, calloc) gives its pages back with madvise(MADV_DONTNEED)
- * first, so they read as zero as a new mapping's do.  The cache holds at
- * most VMAP_CACHE_SLOTS areas and 4 x KMM_RETAIN bytes (32 MiB at most
- * and by default, the size up to which glibc's malloc raises its mmap
- * threshold; KMM_RETAIN=0 turns it off); the oldest areas are unmapped
- * first.  malloc_trim() and a failing mmap unmap them all.  Not with a
+ * first, so they read as zero as a new mapping's do.  A program that
+ * replaces large blocks of varied sizes thus faults in only what its use
+ * grows by.  The cache holds at most VMAP_CACHE_SLOTS areas and 4 x
+ * KMM_RETAIN bytes (32 MiB at most and by default, the size up to which
+ * glibc's malloc raises its mmap threshold; KMM_RETAIN=0 turns it off) or
+ * half of the most bytes in use over the decay time, whichever is more;
+ * the oldest areas are unmapped first, and so are areas kept unused
+ * longer than KMM_DECAY_MS (vmap_decay).  KMM_DECAY_MS=0 keeps the bounds
+ * of before the decay: 8 areas, 4 x KMM_RETAIN, excess unmapped, no
+ * growing.  malloc_trim() and a failing mmap unmap them all.  Not with a
  * quarantine (kmm.layout): an area vfree()d is unmapped at once, so a
  * use after free faults.
  *
@@ -73,6 +81,7 @@ struct vmap_area {
 	bool huge;		/* made with MADV_HUGEPAGE */
 	uint8_t guard;		/* enum vmap_guard */
 	size_t asked;		/* kmm_vmalloc_set_asked(), or 0 */
+	uint64_t seen;		/* cached: first decay period that saw it */
 };
 
 /* ------------------------------------------------------- guard pages */
@@ -348,12 +357,22 @@ static void __vmap_remove(struct vmap_area *va)
 
 /* ------------------------------------------------------- area cache */
 
-#define VMAP_CACHE_SLOTS 8
+static void *vmap_resize(struct vmap_area *copy, size_t len);
+
+#define VMAP_CACHE_SLOTS 32
+/* What is left of a cached area cut down is kept if at least this big. */
+#define VMAP_SPLIT_MIN (1UL << 20)
 
 static struct vmap_area vmap_cache[VMAP_CACHE_SLOTS]; /* oldest first */
 /* Written under vmap_lock; atomic for the peeks without it. */
 static _Atomic size_t vmap_cache_nr;
 static size_t vmap_cache_bytes;
+/*
+ * The most bytes registered in each of the last decay periods, and in
+ * this one; vmap_peak_max is the most of vmap_peak[].
+ */
+static size_t vmap_peak[KMM_DECAY_SLOTS];
+static size_t vmap_peak_cur, vmap_peak_max;
 
 static inline size_t cache_nr(void)
 {
@@ -365,11 +384,26 @@ static inline void cache_nr_set(size_t n)
 	atomic_store_explicit(&vmap_cache_nr, n, memory_order_relaxed);
 }
 
+/*
+ * The cache's bounds.  With KMM_DECAY_MS=0, as before the decay: 8 areas
+ * and 4 x KMM_RETAIN bytes (32 MiB at most).  Otherwise 32 areas and
+ * that much or half of the most bytes in use over the last decay time,
+ * whichever is more: a program that replaces large blocks keeps what it
+ * will take again, and the decay gives back what it does not.
+ */
+static inline size_t vmap_cache_slots(void)
+{
+	return kmm.opt.decay_ms ? VMAP_CACHE_SLOTS : 8;
+}
+
 static inline size_t vmap_cache_max(void)
 {
-	size_t retain = kmm.opt.dirty_max;
+	size_t retain = kmm.opt.dirty_max, max;
 
-	return retain > (8UL << 20) ? 32UL << 20 : retain * 4;
+	max = retain > (8UL << 20) ? 32UL << 20 : retain * 4;
+	if (!retain || !kmm.opt.decay_ms)
+		return max;
+	return MAX(max, MAX(vmap_peak_cur, vmap_peak_max) / 2);
 }
 
 static void vmap_cache_del(size_t i)
@@ -406,37 +440,71 @@ static int __vmap_cache_put(const struct vmap_area *va,
 
 	if (va->map_size > max || kmm.layout.quarantine)
 		return VMAP_NOT_KEPT;
-	if (nr && (nr == VMAP_CACHE_SLOTS ||
+	if (nr && (nr >= vmap_cache_slots() ||
 		   vmap_cache_bytes + va->map_size > max)) {
 		*victim = vmap_cache[0];
 		vmap_cache_del(0);
 		return VMAP_EVICTED;
 	}
 	vmap_cache[nr] = *va;
+	vmap_cache[nr].seen = 0;
 	cache_nr_set(nr + 1);
 	vmap_cache_bytes += va->map_size;
 	return VMAP_KEPT;
 }
 
 /*
+ * Keeps a freed area for reuse, or unmaps it; the oldest kept areas make
+ * room.  No lock held.
+ */
+static void vmap_cache_keep(struct vmap_area *va)
+{
+	struct vmap_area victim;
+	int kept;
+
+	kmm_lock(&kmm.vmap_lock);
+	while ((kept = __vmap_cache_put(va, &victim)) == VMAP_EVICTED) {
+		kmm_unlock(&kmm.vmap_lock);
+		vmap_release(&victim);
+		kmm_lock(&kmm.vmap_lock);
+	}
+	kmm_unlock(&kmm.vmap_lock);
+	if (kept == VMAP_NOT_KEPT)
+		vmap_release(va);
+}
+
+/*
  * Takes the cached area for len bytes at the alignment asked for: one of
- * that size, else the smallest larger one.  vmap_lock held.
+ * that size, else the smallest larger one, else (page alignment, no huge
+ * pages, KMM_DECAY_MS not 0) the largest smaller one of at least half of
+ * len, which the caller grows: its pages, resident, move along.
+ * vmap_lock held.
  */
 static bool __vmap_cache_take(size_t len, size_t align, bool huge,
 			      struct vmap_area *out)
 {
-	size_t i, best = SIZE_MAX;
+	size_t i, best = SIZE_MAX, small = SIZE_MAX;
 
 	for (i = cache_nr(); i-- > 0;) {
 		struct vmap_area *c = &vmap_cache[i];
 
-		if (c->size < len || c->huge != huge || (c->start & (align - 1)))
+		if (c->huge != huge || (c->start & (align - 1)))
 			continue;
+		if (c->size < len) {
+			if (c->size >= len / 2 &&
+			    (small == SIZE_MAX ||
+			     c->size > vmap_cache[small].size))
+				small = i;
+			continue;
+		}
 		if (best == SIZE_MAX || c->size < vmap_cache[best].size)
 			best = i;
 		if (c->size == len)
 			break;
 	}
+	if (best == SIZE_MAX && !huge && align == PAGE_SIZE &&
+	    kmm.opt.decay_ms)
+		best = small;
 	if (best == SIZE_MAX)
 		return false;
 	*out = vmap_cache[best];
@@ -444,9 +512,29 @@ static bool __vmap_cache_take(size_t len, size_t align, bool huge,
 	return true;
 }
 
-/* Cuts a cached area down to len bytes and a new guard page. */
+/*
+ * Cuts a cached area down to len bytes and a new guard page.  What lies
+ * past the guard, if VMAP_SPLIT_MIN or more (and KMM_DECAY_MS is not 0),
+ * stays in the cache as an area of its own, its pages as they were, with
+ * the old guard: no system call but the new guard.  Else it is unmapped.
+ */
 static void vmap_trim(struct vmap_area *va, size_t len)
 {
+	if (va->map_start == va->start && !va->huge && kmm.opt.decay_ms &&
+	    va->size >= len + PAGE_SIZE + VMAP_SPLIT_MIN) {
+		struct vmap_area rest = *va;
+
+		rest.start = rest.map_start = va->start + len + PAGE_SIZE;
+		rest.size = va->size - len - PAGE_SIZE;
+		rest.map_size = va->map_size - len - PAGE_SIZE;
+		rest.caller = NULL;
+		/* The new guard's page leaves the charge. */
+		kmm_mem_uncharge(PAGE_SIZE);
+		va->size = len;
+		vmap_set_guard(va);
+		vmap_cache_keep(&rest);
+		return;
+	}
 	if (va->map_start != va->start) {
 		kmm_os_unmap((void *)va->map_start, va->start - va->map_start);
 		va->map_size -= va->start - va->map_start;
@@ -501,11 +589,52 @@ static size_t vmap_cached(void)
 	return bytes;
 }
 
+/*
+ * The decay hook: unmaps the areas kept longer than the decay time,
+ * oldest first, and those past the bound the recent peak of use sets
+ * now, and moves the peak's window.  vfree() reads no clock (a 16 MiB
+ * malloc+free pair would pay for it): an area is stamped with the first
+ * period whose hook sees it kept, and goes once KMM_DECAY_SLOTS whole
+ * periods have passed since, so it was kept at least the decay time.
+ * Called from slow paths that may hold other kmm locks, some ranked
+ * after vmap_lock: only tried, the next period does what this one could
+ * not.
+ */
+static void vmap_decay(uint64_t period)
+{
+	struct vmap_area victim;
+	unsigned int i;
+
+	if (pthread_mutex_trylock(&kmm.vmap_lock) != 0)
+		return;
+	vmap_peak_max = vmap_peak_cur;
+	for (i = KMM_DECAY_SLOTS - 1; i > 0; i--) {
+		vmap_peak[i] = vmap_peak[i - 1];
+		vmap_peak_max = MAX(vmap_peak_max, vmap_peak[i]);
+	}
+	vmap_peak[0] = vmap_peak_cur;
+	vmap_peak_cur = vmap_bytes;
+	for (i = 0; i < cache_nr(); i++)
+		if (!vmap_cache[i].seen)
+			vmap_cache[i].seen = period;
+	while (cache_nr() && (vmap_cache[0].seen + KMM_DECAY_SLOTS < period ||
+			      vmap_cache_bytes > vmap_cache_max())) {
+		victim = vmap_cache[0];
+		vmap_cache_del(0);
+		pthread_mutex_unlock(&kmm.vmap_lock);
+		vmap_release(&victim);
+		if (pthread_mutex_trylock(&kmm.vmap_lock) != 0)
+			return;
+	}
+	pthread_mutex_unlock(&kmm.vmap_lock);
+}
+
 /* Kept areas are the cheapest memory to lose: asked first. */
 static const struct kmm_reclaimer vmap_reclaimer = {
 	.name = "vmalloc areas",
 	.count = vmap_cached,
 	.reclaim = vmap_purge,
+	.decay = vmap_decay,
 	.priority = 10,
 	.flags = KMM_RECLAIM_CHARGED | KMM_RECLAIM_RESIDENT |
 		 KMM_RECLAIM_SPACE,
@@ -525,6 +654,7 @@ static void __vmap_insert(const struct vmap_area *va)
 	vmap_index_insert(va->start, vmap_count);
 	vmap_count++;
 	vmap_bytes += va->size;
+	vmap_peak_cur = MAX(vmap_peak_cur, vmap_bytes);
 }
 
 /* Registers an area made or reused; false (nothing changed) on failure. */
@@ -571,6 +701,10 @@ static bool vmap_reuse(size_t len, size_t align, kmm_gfp_t gfp, bool huge,
 	kmm_unlock(&kmm.vmap_lock);
 	if (!hit)
 		return false;
+	if (va->size < len && !vmap_resize(va, len)) {
+		vmap_cache_keep(va);
+		return false;
+	}
 	vmap_trim(va, len);
 	/* Reads as zero again, as a new mapping would. */
 	if (gfp & KMM___GFP_ZERO)
@@ -631,6 +765,8 @@ void *__kmm_vmalloc(size_t size, size_t align, kmm_gfp_t gfp, bool huge,
 		vmap_release(&va);
 		return NULL;
 	}
+	/* A new mapping: a slow path, where the decay runs. */
+	kmm_mem_decay();
 	return (void *)a;
 }
 
@@ -698,7 +834,8 @@ size_t kmm_vmalloc_asked(const void *p)
 
 bool __kmm_vfree(const void *p)
 {
-	struct vmap_area copy, victim;
+	struct vmap_area copy;
+	struct vmap_area victim;
 	int kept;
 
 	if (!p || ((uintptr_t)p & (PAGE_SIZE - 1)))
@@ -708,15 +845,71 @@ bool __kmm_vfree(const void *p)
 		kmm_unlock(&kmm.vmap_lock);
 		return false;
 	}
-	while ((kept = __vmap_cache_put(&copy, &victim)) == VMAP_EVICTED) {
-		kmm_unlock(&kmm.vmap_lock);
-		vmap_release(&victim);
-		kmm_lock(&kmm.vmap_lock);
-	}
+	/* The common case, under the one lock. */
+	kept = __vmap_cache_put(&copy, &victim);
 	kmm_unlock(&kmm.vmap_lock);
-	if (kept == VMAP_NOT_KEPT)
+	if (kept == VMAP_EVICTED) {
+		vmap_release(&victim);
+		vmap_cache_keep(&copy);
+	} else if (kept == VMAP_NOT_KEPT) {
 		vmap_release(&copy);
+	}
+	if (kept != VMAP_KEPT)
+		kmm_mem_decay();
 	return true;
+}
+
+/*
+ * Resizes an area taken out of the registry to len bytes with mremap; on
+ * failure it stays as it was (a guard page made again) and NULL is
+ * returned.  The charge follows the size.
+ */
+static void *vmap_resize(struct vmap_area *copy, size_t len)
+{
+	size_t old_len;
+	void *p = (void *)copy->start, *q, *guard;
+
+	if (len > copy->size && !kmm_mem_charge(len - copy->size))
+		return NULL;
+	/* Only the area and its guard page move; drop what precedes. */
+	if (copy->map_start != copy->start) {
+		kmm_os_unmap((void *)copy->map_start,
+			     copy->start - copy->map_start);
+		copy->map_size -= copy->start - copy->map_start;
+		copy->map_start = copy->start;
+	}
+	guard = (void *)(copy->start + copy->size);
+	old_len = copy->size;
+	if (copy->guard == VMAP_GUARD_MARKER) {
+		/* An ordinary page of the mapping again: it moves along. */
+		kmm_os_unguard(guard, PAGE_SIZE);
+		old_len += PAGE_SIZE;
+	} else if (copy->guard == VMAP_GUARD_VMA) {
+		kmm_os_unmap(guard, PAGE_SIZE);
+		vmap_guard_gone(copy->guard);
+	}
+	q = kmm_os_remap(p, old_len, len + PAGE_SIZE);
+	if (!q && kmm_mem_reclaim_space())
+		q = kmm_os_remap(p, old_len, len + PAGE_SIZE);
+	if (!q) {
+		if (len > copy->size)
+			kmm_mem_uncharge(len - copy->size);
+		/* Put a guard back and keep the old area. */
+		if (copy->guard == VMAP_GUARD_MARKER ||
+		    kmm_os_map_fixed(guard, PAGE_SIZE) == 0) {
+			vmap_set_guard(copy);
+		} else {
+			copy->guard = VMAP_GUARD_NONE;
+			copy->map_size = copy->size;
+		}
+		return NULL;
+	}
+	if (len < copy->size)
+		kmm_mem_uncharge(copy->size - len);
+	copy->start = copy->map_start = (uintptr_t)q;
+	copy->size = len;
+	vmap_set_guard(copy);
+	return q;
 }
 
 /*
@@ -729,62 +922,19 @@ bool __kmm_vfree(const void *p)
 void *__kmm_vrealloc(void *p, size_t size, kmm_gfp_t gfp)
 {
 	struct vmap_area copy;
-	size_t len = ALIGN_UP(size, PAGE_SIZE), old_len;
-	void *q, *guard;
+	void *q;
 
+	(void)gfp;
 	kmm_lock(&kmm.vmap_lock);
 	if (!__vmap_take(p, &copy)) {
 		kmm_unlock(&kmm.vmap_lock);
 		return NULL;
 	}
 	kmm_unlock(&kmm.vmap_lock);
-
-	if (len > copy.size && !kmm_mem_charge(len - copy.size))
-		goto fail;
-	/* Only the area and its guard page move; drop what precedes. */
-	if (copy.map_start != copy.start) {
-		kmm_os_unmap((void *)copy.map_start,
-			     copy.start - copy.map_start);
-		copy.map_size -= copy.start - copy.map_start;
-		copy.map_start = copy.start;
-	}
-	guard = (void *)(copy.start + copy.size);
-	old_len = copy.size;
-	if (copy.guard == VMAP_GUARD_MARKER) {
-		/* An ordinary page of the mapping again: it moves along. */
-		kmm_os_unguard(guard, PAGE_SIZE);
-		old_len += PAGE_SIZE;
-	} else if (copy.guard == VMAP_GUARD_VMA) {
-		kmm_os_unmap(guard, PAGE_SIZE);
-		vmap_guard_gone(copy.guard);
-	}
-	q = kmm_os_remap(p, old_len, len + PAGE_SIZE);
-	if (!q && kmm_mem_reclaim_space())
-		q = kmm_os_remap(p, old_len, len + PAGE_SIZE);
-	if (!q) {
-		if (len > copy.size)
-			kmm_mem_uncharge(len - copy.size);
-		/* Put a guard back and keep the old area. */
-		if (copy.guard == VMAP_GUARD_MARKER ||
-		    kmm_os_map_fixed(guard, PAGE_SIZE) == 0) {
-			vmap_set_guard(&copy);
-		} else {
-			copy.guard = VMAP_GUARD_NONE;
-			copy.map_size = copy.size;
-		}
-		goto fail;
-	}
-	if (len < copy.size)
-		kmm_mem_uncharge(copy.size - len);
-	copy.start = copy.map_start = (uintptr_t)q;
-	copy.size = len;
-	vmap_set_guard(&copy);
+	q = vmap_resize(&copy, ALIGN_UP(size, PAGE_SIZE));
 	/* Cannot fail: taking the area out left its slot free. */
 	vmap_register(&copy);
 	return q;
-fail:
-	vmap_register(&copy);
-	return NULL;
 }
 
 void kmm_vmalloc_stats(struct kmm_vmalloc_stats *st)
