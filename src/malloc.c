@@ -387,7 +387,7 @@ KMM_EXPORT int malloc_info(int options, FILE *fp)
 /*
  * The options that have a meaning here: M_TRIM_THRESHOLD sets
  * KMM_RETAIN (free memory kept mapped before it goes back to the
- * system), M_MMAP_THRESHOLD sets KMM_VMALLOC_THRESHOLD (sizes above get
+ * system) and, a byte threshold as glibc's, the rule of KMM_DECAY_MS=0, M_MMAP_THRESHOLD sets KMM_VMALLOC_THRESHOLD (sizes above get
  * a mapping of their own), within the bounds kmm(7) gives.  M_ARENA_MAX
  * and M_ARENA_TEST succeed and change nothing: kmm has no arenas, each
  * thread has its own lists.  Other parameters return 0, as glibc does
@@ -404,6 +404,7 @@ KMM_EXPORT int mallopt(int param, int value)
 		if (value < 0)
 			return 0;
 		kmm.opt.dirty_max = v;
+		kmm.opt.decay_ms = 0;
 		return 1;
 	case M_MMAP_THRESHOLD:
 		if (value < 0 || v > max_block)
