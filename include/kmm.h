@@ -326,7 +326,8 @@ typedef unsigned int kmm_slab_flags_t;
  * %KMM_SLAB_HWCACHE_ALIGN: objects larger than half a cache line are
  * aligned to a cache line (64 bytes).
  * %KMM_SLAB_PANIC: abort the program if the cache cannot be made.
- * %KMM_SLAB_RED_ZONE, %KMM_SLAB_POISON, %KMM_SLAB_STORE_USER: reserved for
+ * %KMM_SLAB_RED_ZONE, %KMM_SLAB_POISON, %KMM_SLAB_STORE_USER,
+ * %KMM_SLAB_CONSISTENCY_CHECKS, %KMM_SLAB_TRACE: reserved for
  * the kernel's slab debugging checks; accepted, no effect yet.
  * %KMM_SLAB_ACCOUNT, %KMM_SLAB_RECLAIM_ACCOUNT: accepted, no effect (no
  * memory cgroup in user space).
@@ -338,6 +339,8 @@ typedef unsigned int kmm_slab_flags_t;
 #define KMM_SLAB_STORE_USER 0x10u    /* debug: reserved */
 #define KMM_SLAB_ACCOUNT 0x20u	     /* accepted, no effect */
 #define KMM_SLAB_RECLAIM_ACCOUNT 0x40u /* accepted, no effect */
+#define KMM_SLAB_CONSISTENCY_CHECKS 0x80u /* debug: reserved */
+#define KMM_SLAB_TRACE 0x100u	     /* debug: reserved */
 
 struct kmm_cache;
 
@@ -954,6 +957,7 @@ extern const char *kmm_conf;
  * %__GFP_NORETRY, %GFP_KERNEL, %GFP_USER, %GFP_NOWAIT, %GFP_ATOMIC,
  * %GFP_NOFS, %GFP_NOIO, %GFP_DMA32; %NUMA_NO_NODE; %SLAB_HWCACHE_ALIGN,
  * %SLAB_PANIC, %SLAB_RED_ZONE, %SLAB_POISON, %SLAB_STORE_USER,
+ * %SLAB_CONSISTENCY_CHECKS, %SLAB_TRACE,
  * %SLAB_ACCOUNT, %SLAB_RECLAIM_ACCOUNT; %ZERO_SIZE_PTR and
  * ZERO_OR_NULL_PTR().
  *
@@ -997,6 +1001,8 @@ typedef kmm_slab_flags_t slab_flags_t;
 #define SLAB_RED_ZONE KMM_SLAB_RED_ZONE
 #define SLAB_POISON KMM_SLAB_POISON
 #define SLAB_STORE_USER KMM_SLAB_STORE_USER
+#define SLAB_CONSISTENCY_CHECKS KMM_SLAB_CONSISTENCY_CHECKS
+#define SLAB_TRACE KMM_SLAB_TRACE
 #define SLAB_ACCOUNT KMM_SLAB_ACCOUNT
 #define SLAB_RECLAIM_ACCOUNT KMM_SLAB_RECLAIM_ACCOUNT
 

@@ -42,7 +42,7 @@ enum opt_kind {
 	OPT_BOOL,	/* int: 0/1, no/yes, false/true, off/on */
 	OPT_SIZE,	/* size_t: bytes with an optional K, M, G, T suffix */
 	OPT_STRING,	/* const char *: any text, NULL when unset */
-	OPT_FLAGS,	/* unsigned int: set unless empty or "0" (reserved) */
+	OPT_DEBUG,	/* KMM_DEBUG: flag letters and caches (parse_debug) */
 	OPT_WORD,	/* int: one of the option's words, in any case */
 	OPT_SIGNAL,	/* int: a signal, "SIGUSR2", "usr2" or "12"; 0 none */
 	OPT_MSEC,	/* long: milliseconds, or -1 for never */
@@ -103,7 +103,7 @@ static const struct kmm_option options[] = {
 	OPT_WORDS("KMM_STATS_FORMAT", stats_format, KMM_STATS_TEXT,
 		  format_words),
 	OPT("KMM_STATS_SIGNAL", OPT_SIGNAL, stats_signal, 0, NULL),
-	OPT("KMM_DEBUG", OPT_FLAGS, debug, 0, NULL),
+	OPT("KMM_DEBUG", OPT_DEBUG, debug, 0, NULL),
 	OPT("KMM_LEAKS", OPT_BOOL, leaks, 0, NULL),
 	OPT("KMM_HARDEN", OPT_BOOL, harden, 1, NULL),
 };
@@ -126,6 +126,11 @@ static const char *const not_options[] = {
 /* Values of kmm_conf, copied to be NUL-terminated. */
 static char conf_pool[512];
 static size_t conf_pool_used;
+
+/* KMM_DEBUG's cache names, each NUL-terminated, then an empty one. */
+static char debug_names[256];
+/* KMM_DEBUG as kmm_options_print() shows it: "FZPU,kmalloc-64" or "-". */
+static char debug_shown[sizeof(debug_names) + 8];
 
 static void *opt_field(const struct kmm_option *opt)
 {
@@ -369,8 +374,8 @@ static const char *format_value(const struct kmm_option *opt, char *buf)
 		return *(const int *)field ? "1" : "0";
 	case OPT_SIZE:
 		return format_size(buf, *(const size_t *)field);
-	case OPT_FLAGS:
-		return *(const unsigned int *)field ? "1" : "0";
+	case OPT_DEBUG:
+		return debug_shown;
 	case OPT_WORD:
 		return opt->words[*(const int *)field];
 	case OPT_SIGNAL:
@@ -433,6 +438,151 @@ static __noinline void warn_bad(const struct kmm_option *opt, const char *s,
 	line_send(&l, 2);
 }
 
+/* ------------------------------------------------------------ KMM_DEBUG */
+
+/*
+ * KMM_DEBUG=<letters>[,<cache>...], after the kernel's slub_debug: the
+ * letters say which checks, the caches which caches get them (every cache
+ * when none is named; a name ending in '*' matches every name it starts).
+ * "-" is off; no letters before the list is FZPU.  kmm_conf separates
+ * its options with commas, so there the names are separated by ':'
+ * ("debug=FZ:kmalloc-64"), which KMM_DEBUG takes as well.
+ */
+static const struct {
+	char letter;
+	unsigned int flag;
+} debug_letters[] = {
+	{ 'F', KMM_SLAB_CONSISTENCY_CHECKS },
+	{ 'Z', KMM_SLAB_RED_ZONE },
+	{ 'P', KMM_SLAB_POISON },
+	{ 'U', KMM_SLAB_STORE_USER },
+	{ 'T', KMM_SLAB_TRACE },
+};
+
+#define DEBUG_DEFAULT (KMM_SLAB_CONSISTENCY_CHECKS | KMM_SLAB_RED_ZONE | \
+		       KMM_SLAB_POISON | KMM_SLAB_STORE_USER)
+
+static void set_debug(unsigned int flags, size_t names_len)
+{
+	size_t n = 0, i;
+
+	kmm.opt.debug = flags;
+	kmm.opt.debug_caches = names_len ? debug_names : NULL;
+	for (i = 0; i < ARRAY_SIZE(debug_letters); i++)
+		if (flags & debug_letters[i].flag)
+			debug_shown[n++] = debug_letters[i].letter;
+	if (!n)
+		debug_shown[n++] = '-';
+	for (i = 0; flags && i < names_len; i += strlen(debug_names + i) + 1) {
+		debug_shown[n++] = ',';
+		memcpy(debug_shown + n, debug_names + i,
+		       strlen(debug_names + i));
+		n += strlen(debug_names + i);
+	}
+	debug_shown[n] = '\0';
+}
+
+/* "kmm: warning: [kmm_conf: ]NAME=VALUE: <a><n bytes of b><c>". */
+static __noinline void warn_debug(const char *s, enum opt_source from,
+				  const char *key, size_t klen, const char *a,
+				  const char *b, size_t n, const char *c)
+{
+	struct line l = { 0 };
+
+	line_add(&l, "kmm: warning: ");
+	if (from == SRC_CONF)
+		line_add(&l, "kmm_conf: ");
+	line_addn(&l, key, klen);
+	line_add(&l, "=");
+	line_add(&l, s);
+	line_add(&l, ": ");
+	line_add(&l, a);
+	line_addn(&l, b, n);
+	line_add(&l, c);
+	line_send(&l, 2);
+}
+
+/* Copies the names after the letters; returns the bytes used, 0: none. */
+static size_t debug_copy_names(const char *s, enum opt_source from,
+			       const char *key, size_t klen, const char *list)
+{
+	size_t used = 0, n;
+
+	while (*list) {
+		list++;		/* the separator */
+		n = strcspn(list, ",:");
+		if (!n)
+			continue;
+		if (used + n + 2 > sizeof(debug_names)) {
+			warn_debug(s, from, key, klen, "more cache names than fit in 255 bytes; ignored from ",
+				   list, n, " on");
+			break;
+		}
+		memcpy(debug_names + used, list, n);
+		debug_names[used + n] = '\0';
+		used += n + 1;
+		list += n;
+	}
+	if (used)
+		debug_names[used] = '\0';
+	return used;
+}
+
+static void parse_debug(const char *s, enum opt_source from,
+			const char *key, size_t klen)
+{
+	const char *list = s + strcspn(s, ",:"), *p;
+	unsigned int flags = 0;
+	size_t i, names;
+
+	if (s[0] == '-' && list == s + 1) {
+		set_debug(0, 0);
+		return;
+	}
+	for (p = s; p < list; p++) {
+		for (i = 0; i < ARRAY_SIZE(debug_letters); i++)
+			if (debug_letters[i].letter == (*p & ~0x20))
+				break;
+		if (i < ARRAY_SIZE(debug_letters))
+			flags |= debug_letters[i].flag;
+		else
+			warn_debug(s, from, key, klen, "'", p, 1,
+				   "' is not a debug flag (F, Z, P, U, T); ignored");
+	}
+	if (list == s)
+		flags = DEBUG_DEFAULT;
+	names = debug_copy_names(s, from, key, klen, list);
+	/* As slub_debug: tracing every cache would bury the program. */
+	if ((flags & KMM_SLAB_TRACE) && !names) {
+		warn_debug(s, from, key, klen, "T traces named caches only (",
+			   "T,kmalloc-64", 12, "); ignored");
+		flags &= ~KMM_SLAB_TRACE;
+	}
+	set_debug(flags, names);
+}
+
+/* Does name match the pattern pat (a trailing '*' matches any tail)? */
+static bool debug_name_match(const char *pat, const char *name)
+{
+	size_t n = strlen(pat);
+
+	if (n && pat[n - 1] == '*')
+		return !strncmp(pat, name, n - 1);
+	return !strcmp(pat, name);
+}
+
+unsigned int kmm_debug_cache_flags(const char *name)
+{
+	const char *p = kmm.opt.debug_caches;
+
+	if (!kmm.opt.debug || !p)
+		return kmm.opt.debug;
+	for (; *p; p += strlen(p) + 1)
+		if (debug_name_match(p, name))
+			return kmm.opt.debug;
+	return 0;
+}
+
 /*
  * Sets opt from the text s (NUL-terminated, not empty), found under the
  * name key (klen bytes) in from.  A value that cannot be used leaves the
@@ -467,8 +617,8 @@ static __noinline void set_option(const struct kmm_option *opt,
 	case OPT_STRING:
 		*(const char **)field = s;
 		break;
-	case OPT_FLAGS:
-		*(unsigned int *)field = strcmp(s, "0") != 0;
+	case OPT_DEBUG:
+		parse_debug(s, from, key, klen);
 		break;
 	case OPT_WORD:
 		b = parse_word(s, opt->words);
@@ -680,8 +830,8 @@ static void set_defaults(void)
 		case OPT_STRING:
 			*(const char **)field = NULL;
 			break;
-		case OPT_FLAGS:
-			*(unsigned int *)field = (unsigned int)opt->def;
+		case OPT_DEBUG:
+			set_debug(0, 0);
 			break;
 		case OPT_WORD:
 		case OPT_SIGNAL:

@@ -58,7 +58,10 @@ struct kmm_options {
 	const char *stats_file;	   /* KMM_STATS_FILE */
 	int stats_format;	   /* KMM_STATS_FORMAT: KMM_STATS_TEXT, _JSON */
 	int stats_signal;	   /* KMM_STATS_SIGNAL, 0 = none */
-	unsigned int debug;	   /* KMM_DEBUG flags */
+	unsigned int debug;	   /* KMM_DEBUG: KMM_SLAB_* debug flags */
+	/* KMM_DEBUG's caches, NUL-separated, "" ending; NULL: every cache. */
+	const char *debug_caches;
+	int debug_continue;	   /* KMM_DEBUG_CONTINUE */
 	int leaks;		   /* KMM_LEAKS: leak report at exit */
 	int harden;		   /* KMM_HARDEN: encoded, checked free lists */
 };
@@ -169,6 +172,11 @@ void kmm_leak_at_exit(void);
 /* ------------------------------------------------------------- debug.c */
 
 void kmm_parse_options(void);
+/*
+ * The KMM_SLAB_* debug flags KMM_DEBUG gives the cache of this name (0
+ * for none), at its creation.
+ */
+unsigned int kmm_debug_cache_flags(const char *name);
 /*
  * Every option's effective value: one "<prefix>KMM_NAME=value (source)"
  * line each, source being default, kmm_conf or environment; 0, or -1 if

@@ -11,7 +11,12 @@
  * overrides; kmm_options_print() shows every option and where its value
  * came from; KMM_STATS_FORMAT takes text or json in any case;
  * KMM_STATS_SIGNAL takes a signal by name (with or without SIG, any
- * case, RTMIN+n) or number, and refuses KILL, STOP and nonsense.
+ * case, RTMIN+n) or number, and refuses KILL, STOP and nonsense;
+ * KMM_DEBUG takes the letters F, Z, P, U, T in either case
+ * and a list of caches (',' or ':' between names, a trailing '*'
+ * matching a prefix), "-" is off, no letters before a list is FZPU, a
+ * bad letter is warned about by name and ignored, and T without a list
+ * is refused.
  *
  * kmm_parse_options() is called again for each case, with the
  * environment and kmm_conf set for it (this program defines kmm_conf:
@@ -345,6 +350,62 @@ static void test_words(void)
 	expect_eq_i(kmm.opt.stats_signal, 0);
 }
 
+#define DBG_F KMM_SLAB_CONSISTENCY_CHECKS
+#define DBG_Z KMM_SLAB_RED_ZONE
+#define DBG_P KMM_SLAB_POISON
+#define DBG_U KMM_SLAB_STORE_USER
+#define DBG_T KMM_SLAB_TRACE
+
+static void test_debug(void)
+{
+	quiet(NULL, "KMM_DEBUG=FZPU");
+	expect_eq(kmm.opt.debug, DBG_F | DBG_Z | DBG_P | DBG_U);
+	expect(kmm.opt.debug_caches == NULL, "FZPU: expected every cache");
+	expect_eq(kmm_debug_cache_flags("kmalloc-64"),
+		  DBG_F | DBG_Z | DBG_P | DBG_U);
+	expect_eq(kmm_debug_cache_flags("mine"), DBG_F | DBG_Z | DBG_P | DBG_U);
+
+	quiet(NULL, "KMM_DEBUG=fz,kmalloc-64,kmalloc-1k");
+	expect_eq(kmm.opt.debug, DBG_F | DBG_Z);
+	expect_eq(kmm_debug_cache_flags("kmalloc-64"), DBG_F | DBG_Z);
+	expect_eq(kmm_debug_cache_flags("kmalloc-1k"), DBG_F | DBG_Z);
+	expect_eq(kmm_debug_cache_flags("kmalloc-640"), 0);
+	expect_eq(kmm_debug_cache_flags("kmalloc-6"), 0);
+
+	quiet(NULL, "KMM_DEBUG=PT:kmalloc-*");
+	expect_eq(kmm.opt.debug, DBG_P | DBG_T);
+	expect_eq(kmm_debug_cache_flags("kmalloc-16"), DBG_P | DBG_T);
+	expect_eq(kmm_debug_cache_flags("kmalloc-"), DBG_P | DBG_T);
+	expect_eq(kmm_debug_cache_flags("kmallo"), 0);
+
+	quiet(NULL, "KMM_DEBUG=,inode");
+	expect_eq(kmm_debug_cache_flags("inode"), DBG_F | DBG_Z | DBG_P | DBG_U);
+	expect_eq(kmm_debug_cache_flags("dentry"), 0);
+
+	quiet("debug=FZPU", "KMM_DEBUG=-");
+	expect_eq(kmm.opt.debug, 0);
+	expect_eq(kmm_debug_cache_flags("kmalloc-64"), 0);
+
+	warns(NULL, "KMM_DEBUG=FQZ",
+	      "KMM_DEBUG=FQZ: 'Q' is not a debug flag (F, Z, P, U, T); ignored");
+	expect_eq(kmm.opt.debug, DBG_F | DBG_Z);
+	warns(NULL, "KMM_DEBUG=1",
+	      "KMM_DEBUG=1: '1' is not a debug flag (F, Z, P, U, T); ignored");
+	expect_eq(kmm.opt.debug, 0);
+	warns(NULL, "KMM_DEBUG=FT",
+	      "KMM_DEBUG=FT: T traces named caches only (T,kmalloc-64); "
+	      "ignored");
+	expect_eq(kmm.opt.debug, DBG_F);
+	warns("debug=Zx:kmalloc-64", NULL,
+	      "kmm_conf: debug=Zx:kmalloc-64: 'x' is not a debug flag (F, Z, "
+	      "P, U, T); ignored");
+	expect_eq(kmm_debug_cache_flags("kmalloc-64"), DBG_Z);
+	expect_eq(kmm_debug_cache_flags("kmalloc-32"), 0);
+
+	quiet(NULL, NULL);
+	expect_eq(kmm.opt.debug, 0);
+}
+
 static void test_print(void)
 {
 	char tmpl[] = "/tmp/kmm-ut-opt-XXXXXX";
@@ -360,9 +421,10 @@ static void test_print(void)
 		"> KMM_STATS_FILE= (default)\n",
 		"> KMM_STATS_FORMAT=text (default)\n",
 		"> KMM_STATS_SIGNAL=none (default)\n",
-		"> KMM_DEBUG=0 (default)\n",
+		"> KMM_DEBUG=- (default)\n",
 		"> KMM_LEAKS=0 (default)\n",
 		"> KMM_DECAY_MS=1024 (environment)\n",
+		"> KMM_DEBUG=FZ,kmalloc-64,kmalloc-96 (environment)\n",
 	};
 
 	if (fd < 0)
@@ -372,6 +434,8 @@ static void test_print(void)
 	setenv("KMM_DECAY_MS", "1024", 1);
 	kmm_parse_options();
 	unsetenv("KMM_DECAY_MS");
+	expect_eq_i(kmm_options_print(fd, "> "), 0);
+	quiet(NULL, "KMM_DEBUG=zf:kmalloc-64:kmalloc-96");
 	expect_eq_i(kmm_options_print(fd, "> "), 0);
 	n = pread(fd, buf, sizeof(buf) - 1, 0);
 	expect(n > 0, "kmm_options_print wrote nothing");
@@ -393,6 +457,7 @@ int main(void)
 	test_names();
 	test_conf();
 	test_words();
+	test_debug();
 	test_print();
 	/* Back to the defaults of an empty environment. */
 	quiet(NULL, NULL);
