@@ -326,21 +326,36 @@ typedef unsigned int kmm_slab_flags_t;
  * %KMM_SLAB_HWCACHE_ALIGN: objects larger than half a cache line are
  * aligned to a cache line (64 bytes).
  * %KMM_SLAB_PANIC: abort the program if the cache cannot be made.
- * %KMM_SLAB_RED_ZONE, %KMM_SLAB_POISON, %KMM_SLAB_STORE_USER,
- * %KMM_SLAB_CONSISTENCY_CHECKS, %KMM_SLAB_TRACE: reserved for
- * the kernel's slab debugging checks; accepted, no effect yet.
+ * The debugging flags turn on for one cache what KMM_DEBUG turns on
+ * for the caches it names (kmm(7), "Debugging"); the cache's threads
+ * then keep no lists of it, so every allocation and free of it takes
+ * the slow path, where the checks are:
+ * %KMM_SLAB_CONSISTENCY_CHECKS (letter F): every allocation and free
+ * checks the pointer, the slab and the object's state (a double free, a
+ * pointer inside an object).
+ * %KMM_SLAB_RED_ZONE (Z): red zones before and after each object,
+ * checked on free and on allocation.
+ * %KMM_SLAB_POISON (P): free objects are filled with 0x6b, their last
+ * byte 0xa5, checked when the object is handed out again; objects handed
+ * out without %KMM___GFP_ZERO start filled with 0x5a.  Not for caches
+ * with a constructor, whose objects keep their constructed state.
+ * %KMM_SLAB_STORE_USER (U): each object records where it was last
+ * allocated and freed (the program's call site and thread), shown in
+ * reports.
+ * %KMM_SLAB_TRACE (T): every allocation and free of the cache is written
+ * to standard error.
  * %KMM_SLAB_ACCOUNT, %KMM_SLAB_RECLAIM_ACCOUNT: accepted, no effect (no
  * memory cgroup in user space).
  */
 #define KMM_SLAB_HWCACHE_ALIGN 0x01u /* align objects to a cache line */
 #define KMM_SLAB_PANIC 0x02u	     /* abort if the cache cannot be made */
-#define KMM_SLAB_RED_ZONE 0x04u	     /* debug: reserved */
-#define KMM_SLAB_POISON 0x08u	     /* debug: reserved */
-#define KMM_SLAB_STORE_USER 0x10u    /* debug: reserved */
+#define KMM_SLAB_RED_ZONE 0x04u	     /* debug: red zones around objects */
+#define KMM_SLAB_POISON 0x08u	     /* debug: poison free objects */
+#define KMM_SLAB_STORE_USER 0x10u    /* debug: record call sites */
 #define KMM_SLAB_ACCOUNT 0x20u	     /* accepted, no effect */
 #define KMM_SLAB_RECLAIM_ACCOUNT 0x40u /* accepted, no effect */
-#define KMM_SLAB_CONSISTENCY_CHECKS 0x80u /* debug: reserved */
-#define KMM_SLAB_TRACE 0x100u	     /* debug: reserved */
+#define KMM_SLAB_CONSISTENCY_CHECKS 0x80u /* debug: check every call */
+#define KMM_SLAB_TRACE 0x100u	     /* debug: log every call */
 
 struct kmm_cache;
 

@@ -106,6 +106,7 @@ static const struct kmm_option options[] = {
 	OPT("KMM_DEBUG", OPT_DEBUG, debug, 0, NULL),
 	OPT("KMM_LEAKS", OPT_BOOL, leaks, 0, NULL),
 	OPT("KMM_HARDEN", OPT_BOOL, harden, 1, NULL),
+	OPT("KMM_DEBUG_CONTINUE", OPT_BOOL, debug_continue, 0, NULL),
 };
 
 #define NR_OPTIONS ARRAY_SIZE(options)
@@ -864,6 +865,8 @@ void kmm_parse_options(void)
 				   strlen(options[i].name));
 	}
 	check_environment();
+	o->debug_blocks = !o->debug_caches &&
+		(o->debug & (KMM_SLAB_CONSISTENCY_CHECKS | KMM_SLAB_POISON));
 
 	if (o->vmalloc_threshold > max_block) {
 		const char *v = format_size(num, max_block);

@@ -62,6 +62,11 @@ struct kmm_options {
 	/* KMM_DEBUG's caches, NUL-separated, "" ending; NULL: every cache. */
 	const char *debug_caches;
 	int debug_continue;	   /* KMM_DEBUG_CONTINUE */
+	/*
+	 * KMM_DEBUG has F or P for every cache: freed page runs wait in
+	 * the quarantine with no access, vmalloc areas are not kept.
+	 */
+	bool debug_blocks;
 	int leaks;		   /* KMM_LEAKS: leak report at exit */
 	int harden;		   /* KMM_HARDEN: encoded, checked free lists */
 };

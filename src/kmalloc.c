@@ -25,6 +25,7 @@
 #include "internal.h"
 #include "kmalloc.h"
 #include "mm_types.h"
+#include "os.h"
 #include "page_alloc.h"
 #include "page_runs.h"
 #include "printk.h"
@@ -93,6 +94,8 @@ void kmm_kmalloc_init(void)
 			kmm_die("kmalloc_init", "cannot create", NULL, name);
 		kmalloc_geom_init(i, kmalloc_caches[i]);
 	}
+	if (kmm.opt.debug_blocks)
+		kmm_quarantine_enable();
 }
 
 size_t kmm_vmalloc_threshold(void)
@@ -110,7 +113,38 @@ static void *kmalloc_large(size_t size, kmm_gfp_t gfp, unsigned int align_order)
 		return NULL;
 	page->flags = PG_large;
 	page->nr_pages = nr;
+	/* KMM_DEBUG: a run never hands on what the last one held. */
+	if (unlikely(kmm.opt.debug_blocks) && !(gfp & KMM___GFP_ZERO))
+		memset(__page_address(page), 0x5a, nr << PAGE_SHIFT);
 	return __page_address(page);
+}
+
+/* A run leaves the quarantine: accessible again, back to the zone. */
+static void debug_run_release(void *p)
+{
+	struct kmm_page *page = __virt_to_page(p);
+
+	kmm_os_protect_rw(p, page->nr_pages << PAGE_SHIFT);
+	kmm_free_run(page, page->nr_pages);
+}
+
+/*
+ * KMM_DEBUG with F or P: a freed run waits in the quarantine with no
+ * access, so a use after free faults, instead of reaching the next run
+ * of its size (the thread's run cache hands it out at once otherwise).
+ * Its head is no run any more: a second free of it is an invalid one.
+ */
+static __noinline void debug_run_free(struct kmm_page *page)
+{
+	void *p = __page_address(page);
+	size_t bytes = page->nr_pages << PAGE_SHIFT;
+
+	page->flags &= (uint16_t)~PG_large;
+	if (kmm_os_protect_none(p, bytes) != 0) {
+		kmm_free_run(page, page->nr_pages);
+		return;
+	}
+	kmm_quarantine_add(p, bytes, debug_run_release);
 }
 
 /* The class index that serves size at the given alignment, or -1. */
@@ -201,13 +235,17 @@ void __kmm_kfree(void *p, const char *fn)
 	if (likely(page->flags & PG_slab)) {
 		struct kmm_cache *s = page->slab_cache;
 
-		if (unlikely(!slab_object_ok(s, page, p)))
+		/* A debug cache checks its pointers itself, with a report. */
+		if (unlikely(!slab_object_ok(s, page, p)) && !s->debug)
 			kmm_invalid_free(p, fn);
 		kmm_slab_free(s, page, p, fn);
 		return;
 	}
 	if ((page->flags & PG_large) && __page_address(page) == p) {
-		kmm_runs_free(page, page->nr_pages);
+		if (unlikely(kmm.opt.debug_blocks))
+			debug_run_free(page);
+		else
+			kmm_runs_free(page, page->nr_pages);
 		return;
 	}
 	kmm_invalid_free(p, fn);
@@ -295,7 +333,9 @@ static void *krealloc_move(void *p, struct kmm_page *page, size_t old,
 	memcpy(q, p, MIN(old, size));
 	if ((gfp & KMM___GFP_ZERO) && size > old)
 		memset((char *)q + old, 0, size - old);
-	if (page) {
+	if (page && unlikely(kmm.opt.debug_blocks)) {
+		debug_run_free(page);
+	} else if (page) {
 		/*
 		 * Not into the thread's run cache: a realloc chain does not
 		 * come back to this size, and these pages, free in the zone,
@@ -429,7 +469,7 @@ void *__kmm_krealloc(void *p, size_t size, kmm_gfp_t gfp, const char *fn)
 		if (page->flags & PG_slab) {
 			const struct kmm_cache *s = page->slab_cache;
 
-			if (unlikely(!slab_object_ok(s, page, p)))
+			if (unlikely(!slab_object_valid(s, page, p)))
 				kmm_invalid_free(p, fn);
 			if (size <= s->object_size &&
 			    size > s->object_size / 2 && !(gfp & KMM___GFP_ZERO))
@@ -477,7 +517,7 @@ static size_t requested(const void *p, bool *grows)
 	page = compound_head(page);
 	if (page->flags & PG_slab) {
 		s = page->slab_cache;
-		if (!slab_object_ok(s, page, p))
+		if (!slab_object_valid(s, page, p))
 			return (size_t)-1;
 		if (s->index < KMALLOC_NR_CACHES)
 			return *size_word(p, s->object_size);

@@ -327,8 +327,10 @@ static struct bits *find_zone_object(struct leak_state *st,
 
 		if (!s || page->objects != s->objects)
 			return NULL;
+		/* A debug cache's objects start red_left into the stride. */
+		base += s->red_left;
 		off = a - base;
-		if (off >= (PAGE_SIZE << page->order))
+		if (a < base || off >= (PAGE_SIZE << page->order))
 			return NULL;
 		idx = (off * s->reciprocal) >> 44;
 		if (idx * s->size > off)	/* rounding: the one before */
@@ -548,6 +550,8 @@ static void walk_zone(struct leak_state *st, struct leak_zone *lz,
 			uintptr_t base = (uintptr_t)__page_address(page);
 
 			n = 1UL << page->order;
+			if (s)
+				base += s->red_left;
 			for (i = 0; s && i < page->objects; i++) {
 				o.start = base + i * s->size;
 				if (object_free(lz, s, o.start))

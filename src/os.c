@@ -162,6 +162,15 @@ int kmm_os_protect_none(void *addr, size_t size)
 	return ret;
 }
 
+int kmm_os_protect_rw(void *addr, size_t size)
+{
+	int saved = errno;
+	int ret = mprotect(addr, size, PROT_READ | PROT_WRITE);
+
+	errno = saved;
+	return ret;
+}
+
 /*
  * A guard region that costs no mapping (Linux 6.13, MADV_GUARD_INSTALL):
  * a marker in the page table makes an access fault, and the mapping is
@@ -491,6 +500,16 @@ void kmm_os_yield(void)
 
 	sched_yield();
 	errno = saved;
+}
+
+/* readlink(2): the bytes written (no NUL added), or -1; errno kept. */
+ssize_t kmm_os_readlink(const char *path, char *buf, size_t len)
+{
+	int saved = errno;
+	ssize_t n = readlink(path, buf, len);
+
+	errno = saved;
+	return n;
 }
 
 pid_t kmm_os_gettid(void)

@@ -16,6 +16,7 @@ void kmm_os_nohugepage(void *addr, size_t size);
 void kmm_os_hugepage(void *addr, size_t size);
 void *kmm_os_remap(void *old, size_t old_size, size_t new_size);
 int kmm_os_protect_none(void *addr, size_t size);
+int kmm_os_protect_rw(void *addr, size_t size);
 int kmm_os_guard(void *addr, size_t size);	/* 0 or an errno */
 int kmm_os_unguard(void *addr, size_t size);	/* MADV_GUARD_REMOVE */
 unsigned long kmm_os_max_map_count(void);
@@ -42,6 +43,7 @@ ssize_t kmm_os_peek(void *dst, const void *src, size_t len);
 uint64_t kmm_os_random(void);
 uint64_t kmm_os_now_ms(void);	/* CLOCK_MONOTONIC_COARSE */
 pid_t kmm_os_gettid(void);
+ssize_t kmm_os_readlink(const char *path, char *buf, size_t len);
 void kmm_os_yield(void);
 const char *kmm_os_getenv(const char *name);	/* secure_getenv */
 char *const *kmm_os_environ(void);		/* NULL when secure */

@@ -191,8 +191,14 @@ static int cache_setup(struct kmm_cache *s, const char *name,
 	s->flags = flags;
 	s->ctor = ctor;
 	s->align = align;
+	s->debug = (flags | kmm_debug_cache_flags(s->name)) &
+		   KMM_SLAB_DEBUG_FLAGS;
 	stride = (unsigned int)ALIGN_UP(MAX(size, 16u), 8);
-	if (ctor) {
+	/* Red zones, free pointer and records: slab_debug.c. */
+	if (s->debug && kmm_slab_debug_setup(s, PAGE_SIZE << SLAB_MAX_ORDER)) {
+		stride = s->size;
+		align = s->align;
+	} else if (ctor) {
 		/*
 		 * Free pointer and mark must not clobber constructed state;
 		 * they are slack the program does not own, a red zone too.
@@ -216,6 +222,9 @@ static int cache_setup(struct kmm_cache *s, const char *name,
 	s->cpu_limit = MAX(MIN((64u << 10) / stride, 1024u), s->objects);
 	/* A list grows to 1 MiB of objects, at most 1024 (list_grow). */
 	s->cpu_max = MAX(MIN(OBJS_MAX_BYTES / stride, 1024u), s->cpu_limit);
+	/* Every call of a debug cache takes the slow path (slab.h). */
+	if (s->debug)
+		s->cpu_limit = s->cpu_max = 0;
 	s->min_partial = SLAB_MIN_PARTIAL;
 	pthread_mutex_init(&s->lock, NULL);
 	INIT_LIST_HEAD(&s->partial);
@@ -265,8 +274,10 @@ struct kmm_cache *kmm_cache_create_internal(const char *name,
 
 /* ------------------------------------------------------------- slabs */
 
-static struct kmm_page *new_slab(struct kmm_cache *s, kmm_gfp_t gfp,
-				 void **freelist)
+/* Inlined in both callers: the slow path's frame is the deepest. */
+static __always_inline struct kmm_page *new_slab(struct kmm_cache *s,
+						 kmm_gfp_t gfp,
+						 void **freelist)
 {
 	struct kmm_page *page;
 	char *base, *p;
@@ -289,11 +300,14 @@ static struct kmm_page *new_slab(struct kmm_cache *s, kmm_gfp_t gfp,
 	/* Class bytes up to 255; a cache past that is found by mem_map. */
 	if (s->index < 255)
 		kmm_set_page_class(base, 1UL << s->order, s->index + 1);
+	base += s->red_left;
 	for (i = 0, p = base; i < s->objects; i++, p += s->size) {
 		if (s->ctor)
 			s->ctor(p);
 		set_freepointer(s, p, i + 1 < s->objects ? p + s->size : NULL);
 	}
+	if (unlikely(s->debug))
+		kmm_slab_debug_init_slab(s, base);
 	*freelist = base;
 	atomic_fetch_add_explicit(&s->nr_slabs, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&s->alloc_slab, 1, memory_order_relaxed);
@@ -669,6 +683,79 @@ static __noinline struct kmm_page *take_partial(struct kmm_cache *s,
 }
 
 /*
+ * One object of a debug cache, whose threads keep no lists: off the first
+ * partial slab's free list, or off a new slab, whose other objects go on
+ * the partial list.  The pop is a compare-and-swap, as pushes to the slab
+ * (slab_put) take no lock unless they move it; pops take s->lock, so the
+ * head the pop read can come back only by a push of an object this pop
+ * did not take: no ABA.
+ */
+static void *take_one(struct kmm_cache *s, kmm_gfp_t gfp,
+		      struct kmm_page **pagep)
+{
+	struct kmm_page *page;
+	unsigned int count;
+	uint64_t old, new;
+	void *object, *rest;
+
+	kmm_lock(&s->lock);
+	if (!list_empty(&s->partial)) {
+		page = list_first_entry(&s->partial, struct kmm_page,
+					slab_list);
+		old = atomic_load_explicit(&page->freelist,
+					   memory_order_acquire);
+		do {
+			count = freelist_count(old);
+			object = freelist_ptr(old);
+			KMM_BUG_ON(!count || !object);
+			new = freelist_word(get_freepointer(s, object),
+					    count - 1);
+		} while (!atomic_compare_exchange_weak_explicit(
+				 &page->freelist, &old, new,
+				 memory_order_acquire, memory_order_acquire));
+		/* An empty slab cannot take a push: count is exact. */
+		if (count == page->objects) {
+			__remove_partial(s, page, true);
+			if (count > 1)
+				__add_partial(s, page, false);
+		} else if (count == 1) {
+			__remove_partial(s, page, false);
+		}
+		kmm_unlock(&s->lock);
+	} else {
+		kmm_unlock(&s->lock);
+		page = new_slab(s, gfp, &object);
+		if (!page)
+			return NULL;
+		rest = get_freepointer(s, object);
+		if (rest) {
+			kmm_lock(&s->lock);
+			atomic_store_explicit(&page->freelist,
+					      freelist_word(rest,
+							    s->objects - 1),
+					      memory_order_release);
+			__add_partial(s, page, false);
+			kmm_unlock(&s->lock);
+		}
+	}
+	free_words(s->offset, object)[1] = 0;
+	*pagep = page;
+	return object;
+}
+
+/* Allocation from a debug cache: one object, checked (slab_debug.c). */
+static __noinline void *debug_alloc(struct kmm_cache *s, kmm_gfp_t gfp)
+{
+	struct kmm_page *page;
+	void *object;
+
+	do {
+		object = take_one(s, gfp, &page);
+	} while (object && !kmm_slab_debug_alloc(s, page, object));
+	return object;
+}
+
+/*
  * __kmm_slab_alloc - the allocation slow path: the thread's list is empty.
  * It refills the list with all the free objects of a partial slab, or of
  * a new slab from the buddy allocator, and pops one.
@@ -699,10 +786,17 @@ void *__kmm_slab_alloc(struct kmm_cache *s, kmm_gfp_t gfp,
 
 
 /* The thread's list is empty, or the thread has no state yet. */
+/*
+ * The thread's list is empty, or the thread has no state yet.  A debug
+ * cache's lists are always empty: its objects come one at a time,
+ * checked, whatever the thread.
+ */
 void *kmm_slab_alloc_slow(struct kmm_cache *s, kmm_gfp_t gfp)
 {
 	struct kmm_thread *t = kmm_thread_or_null();
 
+	if (unlikely(s->debug))
+		return debug_alloc(s, gfp);
 	if (unlikely(!t))
 		return kmm_slab_alloc_nothread(s, gfp);
 	return __kmm_slab_alloc(s, gfp, &t->objs[s->index]);
@@ -733,6 +827,12 @@ void kmm_slab_free_slow(struct kmm_cache *s, struct kmm_page *page, void *object
 	struct kmm_thread *t = kmm_thread_or_null();
 	struct kmm_objlist *c;
 
+	/* A debug cache: checked and poisoned, then back to its slab. */
+	if (unlikely(s->debug)) {
+		if (kmm_slab_debug_free(s, page, object, fn))
+			slab_put(s, page, object, object, 1);
+		return;
+	}
 	if (!t) {
 		check_double_free(s, NULL, object, fn);
 		slab_put(s, page, object, object, 1);
@@ -1128,7 +1228,7 @@ static bool freelist_ok(struct kmm_cache *s, struct kmm_page *page, uint64_t w)
 			return false;
 	for (i = 0; i < count; i++) {
 		if ((uintptr_t)object - base >= PAGE_SIZE << s->order ||
-		    !slab_object_ok(s, page, object))
+		    !slab_object_valid(s, page, object))
 			return false;
 		object = get_freepointer(s, object);
 	}
@@ -1283,8 +1383,11 @@ static struct kmm_page *object_slab(struct kmm_cache *s, const void *obj,
 	if (unlikely(!page))
 		kmm_invalid_free(obj, fn);
 	page = compound_head(page);
-	if (unlikely(!(page->flags & PG_slab) || !slab_object_ok(
-			     page->slab_cache, page, obj)))
+	if (unlikely(!(page->flags & PG_slab)))
+		kmm_invalid_free(obj, fn);
+	/* A debug cache checks its pointers itself, with a report. */
+	if (unlikely(!slab_object_ok(page->slab_cache, page, obj)) &&
+	    !page->slab_cache->debug)
 		kmm_invalid_free(obj, fn);
 	if (unlikely(s && page->slab_cache != s))
 		wrong_cache(fn, obj, page->slab_cache, s);

@@ -28,6 +28,20 @@ struct kmm_cache {
 	kmm_slab_flags_t flags;
 	void (*ctor)(void *);
 
+	/*
+	 * Debug caches (KMM_DEBUG, the KMM_SLAB_* debug flags): the checks
+	 * in effect, 0 for other caches, whose threads' lists are the
+	 * fast paths; a debug cache has cpu_limit 0 and its threads keep
+	 * no list, so each of its allocations and frees takes the slow
+	 * path, where slab_debug.c checks it.  Its objects start red_left
+	 * bytes into their strides; the metadata follows them (see
+	 * slab_debug.c).
+	 */
+	unsigned int debug;
+	unsigned int red_left;
+	unsigned int inuse;	/* object_size rounded up to a word */
+	unsigned int track;	/* offset of the U records */
+
 	/* Partial and empty unowned slabs: under lock. */
 	pthread_mutex_t lock;
 	struct list_head partial;
@@ -82,6 +96,67 @@ void kmm_slab_double_free_nr(unsigned int index, const void *obj,
 void *__kmm_slab_freelist(struct kmm_page *page, unsigned int *count);
 /* Sets the limits of a new thread's lists. */
 void kmm_slab_thread_init(struct kmm_thread *t);
+
+/* ---------------------------------------------------------- slab_debug.c */
+
+/* The checks of the KMM_SLAB_* debug flags, in the order they run. */
+#define KMM_SLAB_DEBUG_FLAGS                                              \
+	(KMM_SLAB_CONSISTENCY_CHECKS | KMM_SLAB_RED_ZONE | KMM_SLAB_POISON | \
+	 KMM_SLAB_STORE_USER | KMM_SLAB_TRACE)
+
+/*
+ * A call site kept by KMM_DEBUG=U: the return address of the program's
+ * call into kmm (0 if not found) and the thread.
+ */
+struct kmm_track {
+	uintptr_t addr;
+	pid_t tid;
+	unsigned int unused;
+};
+
+/*
+ * Sets the layout of a debug cache (s->debug set): red_left, inuse,
+ * offset, track, size, align.  false: its stride would pass max, and
+ * the cache is made without checks (s->debug cleared, with a warning).
+ */
+bool kmm_slab_debug_setup(struct kmm_cache *s, size_t max);
+/* A new slab's objects, from the first: red zones, poison, records. */
+void kmm_slab_debug_init_slab(struct kmm_cache *s, char *first);
+/*
+ * An object taken off a slab's free list: checks it and makes it ready
+ * for the program; false if it was damaged and KMM_DEBUG_CONTINUE keeps
+ * it out of use (it reported; the caller takes another).
+ */
+bool kmm_slab_debug_alloc(struct kmm_cache *s, struct kmm_page *page,
+			  void *object);
+/*
+ * The program frees p, a pointer into a slab of s: checks it (an object's
+ * start, not free already, red zones whole) and poisons it; false if it
+ * must not go back to the free list (it reported and KMM_DEBUG_CONTINUE
+ * goes on).
+ */
+bool kmm_slab_debug_free(struct kmm_cache *s, struct kmm_page *page,
+			 void *p, const char *fn);
+/*
+ * The last allocation site of a live object of a cache with U (the
+ * kmemleak side of KMM_DEBUG): false if s has no U records.
+ */
+bool kmm_slab_debug_alloc_site(const struct kmm_cache *s, const void *object,
+			       struct kmm_track *site);
+/* "module+0xoffset" of a code address, for reports: into buf, len bytes. */
+void kmm_format_site(char *buf, size_t len, uintptr_t addr);
+
+/* Is p the start of an object of the debug cache s, at page? */
+static inline bool slab_debug_object_ok(const struct kmm_cache *s,
+					const void *p)
+{
+	uintptr_t off = (uintptr_t)p & s->slab_mask;
+
+	if (off < s->red_left)
+		return false;
+	off -= s->red_left;
+	return off % s->size == 0 && off / s->size < s->objects;
+}
 
 /*
  * Free lists run through the free objects.  At s->offset a free object
@@ -300,6 +375,21 @@ static __always_inline bool slab_object_ok(const struct kmm_cache *s,
 
 	(void)page;
 	return idx * s->size == off && idx < s->objects;
+}
+
+/*
+ * The slow paths' check: slab_object_ok, which a debug cache's objects
+ * fail when they start red_left bytes into their strides; those get the
+ * exact test only after the common one failed, so other caches pay
+ * nothing.  (A stride's start passes the first test: slab_debug.c checks
+ * the pointers it is given exactly.)
+ */
+static __always_inline bool slab_object_valid(const struct kmm_cache *s,
+					      const struct kmm_page *page,
+					      const void *p)
+{
+	return likely(slab_object_ok(s, page, p)) ||
+	       (s->debug && slab_debug_object_ok(s, p));
 }
 
 #endif /* KMM_SLAB_H */

@@ -248,6 +248,13 @@ static const struct kmm_reclaimer quarantine_reclaimer = {
 	.flags = KMM_RECLAIM_CHARGED,
 };
 
+/* For KMM_DEBUG's page runs (kmalloc.c): the quarantine without the layout. */
+void kmm_quarantine_enable(void)
+{
+	if (!kmm.layout.quarantine)
+		kmm_register_reclaimer(&quarantine_reclaimer);
+}
+
 /* Sets the layout; a quarantine, if the layout has one, is a reclaimer. */
 void kmm_track_init(void)
 {

@@ -50,6 +50,8 @@ void kmm_track_init(void);
  */
 void kmm_quarantine_add(void *p, size_t bytes, void (*release)(void *));
 void kmm_quarantine_flush(void);
+/* Registers the quarantine's reclaimer, when the layout did not. */
+void kmm_quarantine_enable(void);
 void kmm_quarantine_fork_prepare(void);
 void kmm_quarantine_fork_parent(void);
 void kmm_quarantine_fork_child(bool single);

@@ -438,7 +438,9 @@ static int __vmap_cache_put(const struct vmap_area *va,
 {
 	size_t max = vmap_cache_max(), nr = cache_nr();
 
-	if (va->map_size > max || kmm.layout.quarantine)
+	/* KMM_DEBUG: a use after free of an unmapped area faults. */
+	if (va->map_size > max || kmm.layout.quarantine ||
+	    kmm.opt.debug_blocks)
 		return VMAP_NOT_KEPT;
 	if (nr && (nr >= vmap_cache_slots() ||
 		   vmap_cache_bytes + va->map_size > max)) {

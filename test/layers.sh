@@ -25,6 +25,7 @@ LAYERS='
 40 zone        reservations, mem_map[], the zone table
 50 page_alloc  buddy allocator, per-thread page lists
 55 page_runs   kmalloc page runs and the run cache of each thread
+58 slab_debug  the checks of debug caches (KMM_DEBUG), their reports
 60 slab        object caches, per-thread object lists
 60 vmalloc     areas in mappings of their own, the vmap_area registry
 70 kmalloc     size classes; routes to slab, page runs or vmalloc
@@ -48,6 +49,9 @@ EXCEPTIONS='
 slab       thread     kmm_thread_slow     the slab slow path makes a thread'"'"'s state at its first allocation
 page_runs  thread     kmm_thread_slow     the run cache is a thread'"'"'s: a thread whose first allocations are runs makes its state there
 zone       page_alloc kmm_zone_add_fresh  a new zone'"'"'s first blocks go onto the buddy free lists
+slab_debug slab       kmm_free_cookie     the free mark'"'"'s secret: the checks walk free lists as slab.h'"'"'s pops do
+slab_debug slab       kmm_freelist_secret the free pointers'"'"' secret, to decode the links they walk
+slab_debug slab       kmm_harden          KMM_HARDEN says whether links are encoded and marked
 '
 
 need_cmd awk
