@@ -2,6 +2,8 @@
 # run-all.sh - the whole test suite, as CI runs it.
 #
 #   release build:     make check, then make distcheck
+#   kmm-debug:         the release build's unit and integration tests again,
+#                      with KMM_DEBUG=FZPU (every slab cache checked)
 #   --enable-debug:    make check (internal assertions on)
 #   --enable-sanitizers: make check (the tests that do not replace malloc)
 #   release build:     make check-valgrind (everything under memcheck)
@@ -16,7 +18,7 @@
 # as failed); a build or configure step that fails counts as one failure.
 # The exit status is 0 only when nothing failed.
 #
-# Usage: test/run-all.sh [--full] [-j N] [--only release|debug|sanitize|valgrind|distcheck|fuzz]...
+# Usage: test/run-all.sh [--full] [-j N] [--only release|kmm-debug|debug|sanitize|valgrind|distcheck|fuzz]...
 
 set -u
 
@@ -63,7 +65,7 @@ wanted() {
 # with tests; distcheck's copy is not one of them) and prints the logs of
 # tests that did not pass.  Sets run_failed to this run's failures.
 collect() {
-	local dir=$1 name=$2 log counts p f s
+	local dir=$1 name=$2 pattern=${3:-test-suite.log} log counts p f s
 	run_failed=0
 	while IFS= read -r log; do
 		# The header holds the totals; the test logs below it may
@@ -87,7 +89,7 @@ collect() {
 			sed -n '/^\(FAIL\|XPASS\|ERROR\): /,$p' "$log" | head -n 100
 			say "  --- end of ${log#"$dir"/} ---"
 		fi
-	done < <(find "$dir" -maxdepth 2 -name test-suite.log | sort)
+	done < <(find "$dir" -maxdepth 2 -name "$pattern" | sort)
 }
 
 # step NAME DIR LOGFILE command...: runs a command in DIR, output to
@@ -190,6 +192,26 @@ if wanted release || wanted distcheck; then
 		step "release: make distcheck" "$root/release" \
 			"$root/release/distcheck.out" make -j"$jobs" distcheck ||
 			failed=$((failed + 1))
+	fi
+fi
+# The unit and integration tests of the release build once more, with
+# KMM_DEBUG=FZPU set for each (KMM_TEST_DEBUG: test/Makefile.am): the
+# suite passes with every cache checked.  Its own suite log.
+if wanted kmm-debug; then
+	[ -f "$root/release/Makefile" ] || build release all
+	if [ -f "$root/release/test/Makefile" ]; then
+		rm -f "$root/release/test/kmm-debug-suite.log"
+		quiet_fail=1 step "kmm-debug: make check with KMM_DEBUG=FZPU" \
+			"$root/release/test" "$root/release/kmm-debug.out" \
+			env KMM_TEST_DEBUG=FZPU make -k -j"$jobs" check \
+			'TESTS=$(KMM_DEBUG_TESTS)' \
+			TEST_SUITE_LOG=kmm-debug-suite.log
+		rc=$?
+		collect "$root/release" kmm-debug kmm-debug-suite.log
+		if [ $rc -ne 0 ] && [ "$run_failed" -eq 0 ]; then
+			failed=$((failed + 1))
+			tail -n 60 "$root/release/kmm-debug.out"
+		fi
 	fi
 fi
 wanted debug && build debug check --enable-debug

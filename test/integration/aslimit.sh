@@ -10,6 +10,7 @@
 . "$(dirname "$0")/common.sh"
 
 need_lib
+skip_under_kmm_debug "checked objects take more room: less fits under the limit"
 if under_valgrind; then
 	skip "RLIMIT_AS would limit memcheck's own mappings too"
 fi

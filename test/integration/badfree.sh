@@ -10,6 +10,8 @@
 . "$(dirname "$0")/common.sh"
 
 need_lib
+# integration/slab_debug.sh checks the reports of debug caches.
+skip_under_kmm_debug "bad frees get slab_debug's reports"
 prog=$(need_bin badfree) || exit $?
 make_tmpdir
 ulimit -c 0 2>/dev/null	# the aborts are expected: no core files

@@ -62,6 +62,14 @@ skip_slow_under_valgrind() {
 	fi
 }
 
+# skip_under_kmm_debug WHY: run-all.sh's pass with KMM_DEBUG=FZPU
+# (KMM_TEST_DEBUG) changes what the test measures.
+skip_under_kmm_debug() {
+	if [ -n "${KMM_TEST_DEBUG:-}" ]; then
+		skip "KMM_DEBUG is set: $1"
+	fi
+}
+
 # run_three NAME SECONDS: runs the test program NAME on glibc, with
 # libkmm.so preloaded, and its twin NAME_kmm linked with -lkmm, each with
 # the allocator it must be on ("glibc" or "kmm") as its argument.

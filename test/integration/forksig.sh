@@ -4,4 +4,6 @@
 # (see forksig.c), on glibc, with libkmm.so preloaded, and linked.
 . "$(dirname "$0")/common.sh"
 
-run_three forksig 120
+# Every allocation of the children takes the checked slow path under
+# KMM_DEBUG: more time.
+run_three forksig "$([ -n "${KMM_TEST_DEBUG:-}" ] && echo 300 || echo 120)"

@@ -17,6 +17,7 @@
 . "$(dirname "$0")/common.sh"
 
 need_lib
+skip_under_kmm_debug "debug caches keep free pointers past their objects"
 plain=$(need_bin freelist) || exit $?
 linked=$(need_bin freelist_kmm) || exit $?
 make_tmpdir

@@ -6,6 +6,7 @@
 . "$(dirname "$0")/common.sh"
 
 need_lib
+skip_under_kmm_debug "checked objects take more room than the limit expects"
 # Under memcheck freed blocks wait in a quarantine (src/track.c) that
 # counts against the limit: its reclaimer must empty it when a charge
 # would fail, or memory freed is not available again ("after freeing").

@@ -5,6 +5,8 @@
 . "$(dirname "$0")/common.sh"
 
 need_lib
+# As under memcheck, freed page runs wait in a quarantine.
+skip_under_kmm_debug "quarantined runs count against KMM_MEMORY_LIMIT"
 # Memcheck mode counts its quarantine against the limit (see limit.sh).
 if under_valgrind; then
 	skip "quarantined blocks count against KMM_MEMORY_LIMIT under memcheck"

@@ -41,7 +41,7 @@
  * blocks, a quarantine of freed blocks, ksize() the size asked for.  The
  * tests then check what the API promises (contents, alignment, errors)
  * but not the native layout (slab counts, page costs, in-place moves):
- * those checks are under ut_native().
+ * those checks are under ut_native(), which is false under KMM_DEBUG too.
  */
 #ifdef KMM_VALGRIND
 #include <valgrind/valgrind.h>
@@ -61,10 +61,29 @@
 	} while (0)
 #endif
 
+/*
+ * KMM_TEST_DEBUG (test/Makefile.am) runs the suite with KMM_DEBUG set: the
+ * debug caches' layout is not the native one either, and their threads
+ * keep no lists.
+ */
+static inline int ut_kmm_debug(void)
+{
+	const char *d = getenv("KMM_TEST_DEBUG");
+
+	return d && *d;
+}
+
 static inline int ut_native(void)
 {
-	return !UT_ON_VALGRIND();
+	return !UT_ON_VALGRIND() && !ut_kmm_debug();
 }
+
+/* Skips a test whose subject KMM_DEBUG's checks change (why says what). */
+#define ut_skip_under_kmm_debug(why)                                      \
+	do {                                                              \
+		if (ut_kmm_debug())                                       \
+			test_skip("KMM_DEBUG is set: %s", why);           \
+	} while (0)
 
 /*
  * Slabs that the objects the calling thread keeps on its list for a cache
