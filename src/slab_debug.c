@@ -397,6 +397,8 @@ static int find_object(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	struct find_site *f = arg;
 	size_t at = 0;
+	uintptr_t off;
+	unsigned int digits;
 	ssize_t n;
 	int i;
 
@@ -413,15 +415,32 @@ static int find_object(struct dl_phdr_info *info, size_t size, void *arg)
 	if (!info->dlpi_name[0]) {
 		/* The program: the path addr2line wants. */
 		n = kmm_os_readlink("/proc/self/exe", f->buf, f->len - 1);
-		at = n > 0 ? (size_t)n : 0;
+		at = n > 0 && (size_t)n < f->len - 1 ? (size_t)n : 0;
 		f->buf[at] = '\0';
+		/* Too long for buf: the name it was run as, below. */
 		if (!at)
-			append(f->buf, f->len, &at, "(program)");
+			append(f->buf, f->len, &at, kmm_os_program());
 	} else {
 		append(f->buf, f->len, &at, info->dlpi_name);
 	}
+	off = f->addr - info->dlpi_addr;
+	for (digits = 1; off >> (4 * digits) && digits < 16; digits++)
+		;
+	/*
+	 * A path that leaves no room for its offset gives way to its last
+	 * component: "module+0xoffset" stays whole, the offset is what
+	 * matters, and the module is still named.
+	 */
+	if (at + 3 + digits >= f->len) {
+		const char *base = strrchr(f->buf, '/');
+
+		if (base) {
+			memmove(f->buf, base + 1, strlen(base + 1) + 1);
+			at = strlen(f->buf);
+		}
+	}
 	append(f->buf, f->len, &at, "+");
-	append_hex(f->buf, f->len, &at, f->addr - info->dlpi_addr);
+	append_hex(f->buf, f->len, &at, off);
 	f->found = true;
 	return 1;
 }
@@ -460,13 +479,17 @@ static void msg_fill(struct kmm_msg *m, size_t to)
 		m->buf[m->len++] = ' ';
 }
 
-/* m += the site of addr; the message keeps room for its newline. */
+/*
+ * m += the site of addr; the message keeps room for its newline and for
+ * what follows a site (" thread=N").
+ */
 static void msg_site(struct kmm_msg *m, uintptr_t addr)
 {
 	size_t room = sizeof(m->buf) - 1 - m->len;
 
-	if (room < 24)
+	if (room < 24 + 16)
 		return;
+	room -= 16;
 	kmm_format_site(m->buf + m->len, room, addr);
 	m->len += strlen(m->buf + m->len);
 }
