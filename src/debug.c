@@ -399,6 +399,18 @@ static const char *const kind_word[] = {
 	[OPT_MSEC] = "is not a time in milliseconds (0 to 86400000, or -1)",
 };
 
+/* l = "kmm: warning: [kmm_conf: ]KEY=VALUE", the start of an option's warning. */
+static void warn_head(struct line *l, enum opt_source from, const char *key,
+		      size_t klen, const char *value)
+{
+	line_add(l, "kmm: warning: ");
+	if (from == SRC_CONF)
+		line_add(l, "kmm_conf: ");
+	line_addn(l, key, klen);
+	line_add(l, "=");
+	line_add(l, value);
+}
+
 /* "kmm: warning: <a><n bytes of b><c>". */
 static __noinline void warn3(const char *a, const char *b, size_t n,
 			     const char *c)
@@ -424,12 +436,7 @@ static __noinline void warn_bad(const struct kmm_option *opt, const char *s,
 	struct line l = { 0 };
 	char now[24];
 
-	line_add(&l, "kmm: warning: ");
-	if (from == SRC_CONF)
-		line_add(&l, "kmm_conf: ");
-	line_addn(&l, key, klen);
-	line_add(&l, "=");
-	line_add(&l, s);
+	warn_head(&l, from, key, klen, s);
 	line_add(&l, " ");
 	line_add(&l, why);
 	line_add(&l, conf_kept ? "; using " : "; using the default ");
@@ -490,12 +497,7 @@ static __noinline void warn_debug(const char *s, enum opt_source from,
 {
 	struct line l = { 0 };
 
-	line_add(&l, "kmm: warning: ");
-	if (from == SRC_CONF)
-		line_add(&l, "kmm_conf: ");
-	line_addn(&l, key, klen);
-	line_add(&l, "=");
-	line_add(&l, s);
+	warn_head(&l, from, key, klen, s);
 	line_add(&l, ": ");
 	line_add(&l, a);
 	line_addn(&l, b, n);

@@ -402,6 +402,23 @@ static bool __note_use(struct kmm_cache *s, unsigned long made)
 
 static void discard_slab(struct kmm_cache *s, struct kmm_page *page);
 
+/* Frees the slabs of victims (taken off the lists); returns their bytes. */
+static size_t discard_list(struct kmm_cache *s, struct list_head *victims)
+{
+	struct list_head *pos, *n;
+	size_t bytes = 0;
+
+	list_for_each_safe(pos, n, victims) {
+		struct kmm_page *page =
+			list_entry(pos, struct kmm_page, slab_list);
+
+		list_del(&page->slab_list);
+		discard_slab(s, page);
+		bytes += PAGE_SIZE << s->order;
+	}
+	return bytes;
+}
+
 /*
  * Frees the empty slabs past empty_limit(), from the tail of the partial
  * list, where empty slabs are added.  Called with s->lock held; drops it.
@@ -409,7 +426,7 @@ static void discard_slab(struct kmm_cache *s, struct kmm_page *page);
 static __noinline __cold void __discard_surplus(struct kmm_cache *s)
 {
 	unsigned long limit = empty_limit(s);
-	struct list_head victims, *pos, *n;
+	struct list_head victims;
 
 	INIT_LIST_HEAD(&victims);
 	while (s->nr_empty > limit) {
@@ -424,13 +441,7 @@ static __noinline __cold void __discard_surplus(struct kmm_cache *s)
 		list_add(&page->slab_list, &victims);
 	}
 	kmm_unlock(&s->lock);
-	list_for_each_safe(pos, n, &victims) {
-		struct kmm_page *page =
-			list_entry(pos, struct kmm_page, slab_list);
-
-		list_del(&page->slab_list);
-		discard_slab(s, page);
-	}
+	discard_list(s, &victims);
 }
 
 /*
@@ -966,7 +977,6 @@ static __attribute__((unused)) bool partial_broken(struct kmm_cache *s)
 /* Frees the empty slabs on the partial list; returns their bytes. */
 static size_t discard_empty(struct kmm_cache *s)
 {
-	size_t bytes = 0;
 	struct list_head *pos, *n;
 	struct list_head victims;
 
@@ -984,15 +994,7 @@ static size_t discard_empty(struct kmm_cache *s)
 		}
 	}
 	kmm_unlock(&s->lock);
-	list_for_each_safe(pos, n, &victims) {
-		struct kmm_page *page =
-			list_entry(pos, struct kmm_page, slab_list);
-
-		list_del(&page->slab_list);
-		discard_slab(s, page);
-		bytes += PAGE_SIZE << s->order;
-	}
-	return bytes;
+	return discard_list(s, &victims);
 }
 
 /* ----------------------------------------------------------- reclaimer */
